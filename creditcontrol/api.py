@@ -1,0 +1,74 @@
+"""API plumbing shared by every app: tenant entry, roles, paging, and errors as 400s with a body."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, permissions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import DomainError
+from .models import Role
+from .tenancy import current_tenant, enter_tenant, role_at_least
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        body = {"detail": exc.message, "code": exc.code}
+        if exc.details is not None:
+            body["errors"] = exc.details
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        )
+    return drf_exception_handler(exc, context)
+
+
+class TenantRolePermission(permissions.BasePermission):
+    """Members read; writing needs the view's `write_role` (a credit controller unless it says)."""
+
+    def has_permission(self, request, view):
+        membership = getattr(request._request, "membership", None)
+        if membership is None:
+            return False
+        needed = Role.VIEWER if request.method in permissions.SAFE_METHODS else view.write_role
+        needed = getattr(view, "action_roles", {}).get(getattr(view, "action", None), needed)
+        return role_at_least(membership.role, needed)
+
+
+class TenantAPIMixin:
+    """Base of every tenant API view: enters the tenant after DRF has authenticated the user.
+
+    Subclasses declare `queryset` on a tenant-owned model (already scoped by its manager) and must
+    not reach other tenants' rows; an id of another tenant is a 404 like a missing one.
+    """
+
+    permission_classes = [permissions.IsAuthenticated, TenantRolePermission]
+    write_role = Role.CONTROLLER
+
+    def initial(self, request, *args, **kwargs):
+        self.perform_authentication(request)
+        django_request = request._request
+        membership = getattr(django_request, "membership", None)
+        slug = getattr(django_request, "tenant_slug", None)
+        if slug is None:
+            raise Http404
+        if request.user.is_authenticated and (membership is None or membership.user_id != request.user.pk):
+            enter_tenant(django_request, request.user, slug)
+        super().initial(request, *args, **kwargs)
+
+    @property
+    def tenant(self):
+        return current_tenant()
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if getattr(self.request._request, "tenant", None) is not None:
+            context["tenant"] = self.request._request.tenant
+        return context

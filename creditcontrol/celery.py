@@ -1,0 +1,21 @@
+"""The Celery application: Redis broker, JSON only, tasks found in every app, schedules in one place."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "creditcontrol.settings.local")
+
+app = Celery("creditcontrol")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Every quarter of an hour the dispatcher starts the nightly Recalculate All of each tenant whose
+# configured local time has come (tenants live in different time zones).
+app.conf.beat_schedule = {
+    "dispatch-nightly-recalculation": {
+        "task": "aging.tasks.dispatch_nightly_recalculations",
+        "schedule": crontab(minute="*/15"),
+    },
+}

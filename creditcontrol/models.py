@@ -1,0 +1,60 @@
+"""Tenants and who belongs to them with which role."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"Unknown time zone '{value}'.")
+
+
+class Tenant(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=50, unique=True)
+    local_currency = models.CharField(
+        max_length=3, default="EUR", validators=[RegexValidator(r"^[A-Z]{3}$", "Use an ISO 4217 code.")]
+    )
+    time_zone = models.CharField(max_length=64, default="Europe/London", validators=[validate_time_zone])
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 country code")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def today(self):
+        """Today's date where the tenant is: every as-of date starts here."""
+        return timezone.now().astimezone(zoneinfo.ZoneInfo(self.time_zone)).date()
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Tenant admin"
+    MANAGER = "manager", "Manager"
+    CONTROLLER = "controller", "Credit controller"
+    VIEWER = "viewer", "Viewer"
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    # The user's own "work date" (Business Central's), used as the as-of date where the tenant says so.
+    work_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "tenant"], name="membership_user_tenant_unique")
+        ]
+        ordering = ["tenant__name"]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.tenant} as {self.get_role_display()}"

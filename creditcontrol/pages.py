@@ -1,0 +1,29 @@
+"""Base of every tenant page: signed in, a member of the tenant in the URL, and the role the page needs."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+
+from .models import Role
+from .tenancy import role_at_least
+
+
+class TenantPageMixin(LoginRequiredMixin):
+    read_role = Role.VIEWER
+    write_role = Role.CONTROLLER
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if request.membership is None:  # the middleware has already 404'd foreign tenants
+            raise PermissionDenied
+        needed = self.read_role if request.method in ("GET", "HEAD", "OPTIONS") else self.write_role
+        if not role_at_least(request.membership.role, needed):
+            raise PermissionDenied("Your role does not allow this.")
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def tenant(self):
+        return self.request.tenant
+
+    def can(self, role: str) -> bool:
+        return role_at_least(self.request.membership.role, role)

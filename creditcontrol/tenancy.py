@@ -1,0 +1,135 @@
+"""Tenancy that fails closed: one place sets the tenant, tenant-owned rows are only reachable through it.
+
+The tenant comes from the URL (`/t/<slug>/...` for pages, `/api/t/<slug>/...` for the API) and the
+signed-in user's membership of it; nothing else may choose it. Tenant-owned models use
+`TenantManager`, which raises `TenantNotSet` when no tenant is active, so a forgotten scope is an
+error rather than a leak. `Model.objects.unscoped()` is the one named bypass (for the nightly
+scheduler and management commands that enter tenants one by one).
+"""
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import models
+from django.http import Http404
+
+from .models import Membership, Role, Tenant
+
+_current_tenant: contextvars.ContextVar[Tenant | None] = contextvars.ContextVar(
+    "current_tenant", default=None
+)
+
+# Roles in increasing power; a role may do whatever the roles before it may.
+ROLE_ORDER = [Role.VIEWER, Role.CONTROLLER, Role.MANAGER, Role.ADMIN]
+
+
+class TenantNotSet(RuntimeError):
+    """A tenant-owned table was queried with no tenant active."""
+
+
+def current_tenant() -> Tenant:
+    tenant = _current_tenant.get()
+    if tenant is None:
+        raise TenantNotSet("No tenant is active: enter one with tenant_context(tenant).")
+    return tenant
+
+
+def current_tenant_or_none() -> Tenant | None:
+    return _current_tenant.get()
+
+
+@contextmanager
+def tenant_context(tenant: Tenant) -> Iterator[Tenant]:
+    token = _current_tenant.set(tenant)
+    try:
+        yield tenant
+    finally:
+        _current_tenant.reset(token)
+
+
+class TenantQuerySet(models.QuerySet):
+    pass
+
+
+class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
+    def get_queryset(self):
+        return super().get_queryset().filter(tenant=current_tenant())
+
+    def unscoped(self):
+        """Every tenant's rows. Named so that each use can be found and reviewed."""
+        return super().get_queryset()
+
+
+class TenantOwned(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", editable=False)
+
+    objects = TenantManager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.tenant_id is None:
+            self.tenant = current_tenant()
+        elif self.tenant_id != current_tenant().pk:
+            raise TenantNotSet("Refusing to save a row of another tenant.")
+        super().save(*args, **kwargs)
+
+
+def role_at_least(role: str, minimum: str) -> bool:
+    return ROLE_ORDER.index(role) >= ROLE_ORDER.index(minimum)
+
+
+def enter_tenant(request, user, slug: str) -> Membership:
+    """Make the tenant named `slug` current for this request, if `user` belongs to it; else 404."""
+    membership = Membership.objects.select_related("tenant").filter(user=user, tenant__slug=slug).first()
+    if membership is None:
+        # A tenant the user does not belong to looks exactly like one that does not exist.
+        raise Http404("No such tenant.")
+    request.tenant = membership.tenant
+    request.membership = membership
+    request._tenant_token = _current_tenant.set(membership.tenant)
+    return membership
+
+
+class TenantMiddleware:
+    """Takes the tenant slug out of the URL and, for a signed-in session, enters that tenant.
+
+    API requests may authenticate by token, which DRF only does inside the view: `TenantAPIMixin`
+    finishes the job there with the same `enter_tenant`. The tenant is reset when the request ends.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.tenant = None
+        request.membership = None
+        request.tenant_slug = None
+        try:
+            return self.get_response(request)
+        finally:
+            token = getattr(request, "_tenant_token", None)
+            if token is not None:
+                _current_tenant.reset(token)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        slug = view_kwargs.pop("tenant_slug", None)
+        if slug is None:
+            return None
+        request.tenant_slug = slug
+        if request.user.is_authenticated:
+            enter_tenant(request, request.user, slug)
+        return None
+
+
+def tenant_context_processor(request):
+    membership = getattr(request, "membership", None)
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {}
+    return {
+        "tenant": getattr(request, "tenant", None),
+        "membership": membership,
+        "memberships": Membership.objects.filter(user=request.user).select_related("tenant"),
+    }

@@ -1,0 +1,43 @@
+"""Every URL of the application. Tenant pages live under /t/<slug>/, the tenant API under /api/t/<slug>/."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from . import views
+from .auth import ThrottledAuthenticationForm
+from .health import healthz
+
+tenant_pages = [
+    path("", include("aging.urls")),
+    path("customers/", include("customers.urls")),
+    path("ledger/", include("ledger.urls")),
+]
+
+tenant_api = [
+    path("", include("customers.urls_api")),
+    path("", include("ledger.urls_api")),
+    path("", include("aging.urls_api")),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            authentication_form=ThrottledAuthenticationForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("t/<slug:tenant_slug>/", include(tenant_pages)),
+    path("api/t/<slug:tenant_slug>/", include(tenant_api)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,5 @@
+"""Pages of the ledger app."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns = []
