@@ -8,8 +8,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import DomainError
-from .models import Role
-from .tenancy import current_tenant, enter_tenant, role_at_least
+from .models import Role, Tenant
+from .tenancy import current_tenant, enter_tenant, role_at_least, tenant_context
 
 
 class Pagination(PageNumberPagination):
@@ -66,6 +66,16 @@ class TenantAPIMixin:
     @property
     def tenant(self):
         return current_tenant()
+
+    def get_queryset(self):
+        """Final: subclasses write `tenant_queryset()`, which runs with the request's tenant entered."""
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no tenant
+            with tenant_context(Tenant(pk=0)):
+                return self.tenant_queryset()
+        return self.tenant_queryset()
+
+    def tenant_queryset(self):
+        raise NotImplementedError
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

@@ -18,7 +18,7 @@ from creditcontrol.setup import tenant_initialise
 from creditcontrol.tenancy import tenant_context
 from customers.models import Branch, Customer, CustomerGroup, PaymentTerms
 
-DEMO_PASSWORD = "demo-pass-2026"
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (published demo sign-in)
 
 DEMO_TENANTS = [
     {

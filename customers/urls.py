@@ -1,5 +1,10 @@
-"""Pages of the customers app."""
+"""Pages of the customers app (mounted under /t/<tenant slug>/customers/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import views
+
+urlpatterns = [
+    path("", views.CustomerListView.as_view(), name="customers"),
+    path("<int:pk>/", views.CustomerCardView.as_view(), name="customer-card"),
+]

@@ -1,5 +1,15 @@
-"""API routes of the customers app."""
+"""API routes of the customers app (mounted under /api/t/<tenant slug>/)."""
 
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns = []
+from . import api
+
+router = SimpleRouter()
+router.register("customers", api.CustomerViewSet, basename="customer")
+router.register("contacts", api.ContactViewSet, basename="contact")
+router.register("credit-limit-changes", api.CreditLimitChangeViewSet, basename="credit-limit-change")
+router.register("branches", api.BranchViewSet, basename="branch")
+router.register("customer-groups", api.CustomerGroupViewSet, basename="customer-group")
+router.register("payment-terms", api.PaymentTermsViewSet, basename="payment-terms")
+
+urlpatterns = router.urls

@@ -1,5 +1,9 @@
-"""Pages of the ledger app."""
+"""Pages of the ledger app (mounted under /t/<tenant slug>/ledger/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import views
+
+urlpatterns = [
+    path("", views.LedgerEntryListView.as_view(), name="ledger-entries"),
+]

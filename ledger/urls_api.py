@@ -1,5 +1,19 @@
-"""API routes of the ledger app."""
+"""API routes of the ledger app (mounted under /api/t/<tenant slug>/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns = []
+from . import api
+
+router = SimpleRouter()
+router.register("entries", api.LedgerEntryViewSet, basename="entry")
+router.register("applications", api.ApplicationViewSet, basename="application")
+
+urlpatterns = [
+    path(
+        "customers/<int:pk>/balance/",
+        api.BalanceViewSet.as_view({"get": "retrieve"}),
+        name="customer-balance",
+    ),
+    *router.urls,
+]

@@ -1,0 +1,223 @@
+"""Customer API: customers, contacts and credit limit reviews (thin: serializers validate, services write)."""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+
+from creditcontrol.api import TenantAPIMixin
+from creditcontrol.models import Role
+from creditcontrol.tenancy import current_tenant
+
+from . import services
+from .filters import CustomerFilter
+from .models import Branch, Contact, CreditLimitChange, Customer, CustomerGroup, PaymentTerms
+
+
+class TenantRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related id that must belong to the current tenant; another tenant's id reads as nonexistent."""
+
+    def get_queryset(self):
+        return self.queryset_factory()
+
+    def __init__(self, queryset_factory, **kwargs):
+        self.queryset_factory = queryset_factory
+        super().__init__(**kwargs)
+
+
+def tenant_users():
+    return get_user_model().objects.filter(memberships__tenant=current_tenant())
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    group = TenantRelatedField(lambda: CustomerGroup.objects.all(), required=False, allow_null=True)
+    branch = TenantRelatedField(lambda: Branch.objects.all(), required=False, allow_null=True)
+    payment_terms = TenantRelatedField(lambda: PaymentTerms.objects.all(), required=False, allow_null=True)
+    controller = TenantRelatedField(tenant_users, required=False, allow_null=True)
+    linked_customers = TenantRelatedField(lambda: Customer.objects.all(), many=True, required=False)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "code",
+            "name",
+            "customer_type",
+            "group",
+            "branch",
+            "currency_code",
+            "payment_terms",
+            "credit_limit_lcy",
+            "credit_limit_last_checked",
+            "blocked",
+            "hold_all",
+            "controller",
+            "email",
+            "phone",
+            "address",
+            "country",
+            "tags",
+            "custom_fields",
+            "linked_customers",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["credit_limit_lcy", "credit_limit_last_checked", "created_at", "updated_at"]
+
+    def validate_code(self, value):
+        clash = Customer.objects.filter(code=value)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError(f"A customer with code {value} already exists.")
+        return value
+
+
+class CustomerViewSet(TenantAPIMixin, viewsets.ModelViewSet):
+    """Customers. A credit limit is changed through /credit-limit-changes/, which keeps its history."""
+
+    serializer_class = CustomerSerializer
+    filterset_class = CustomerFilter
+    ordering_fields = ["code", "name", "created_at", "credit_limit_lcy"]
+    ordering = ["code"]
+    write_role = Role.MANAGER
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def tenant_queryset(self):
+        return Customer.objects.prefetch_related("linked_customers")
+
+    @transaction.atomic
+    def perform_create(self, serializer):
+        linked = serializer.validated_data.pop("linked_customers", [])
+        customer = services.customer_create(**serializer.validated_data)
+        customer.linked_customers.set(linked)
+        serializer.instance = customer
+
+    @transaction.atomic
+    def perform_update(self, serializer):
+        linked = serializer.validated_data.pop("linked_customers", None)
+        customer = services.customer_update(customer=serializer.instance, **serializer.validated_data)
+        if linked is not None:
+            customer.linked_customers.set(linked)
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    customer = TenantRelatedField(lambda: Customer.objects.all())
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "customer",
+            "name",
+            "position",
+            "email",
+            "phone",
+            "is_primary",
+            "is_credit_control_contact",
+            "is_inactive",
+        ]
+
+
+class ContactViewSet(TenantAPIMixin, viewsets.ModelViewSet):
+    serializer_class = ContactSerializer
+    filterset_fields = ["customer", "is_primary", "is_credit_control_contact", "is_inactive"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def tenant_queryset(self):
+        return Contact.objects.all()
+
+    def perform_create(self, serializer):
+        serializer.instance = services.contact_save(contact=Contact(**serializer.validated_data))
+
+    def perform_update(self, serializer):
+        contact = serializer.instance
+        for name, value in serializer.validated_data.items():
+            setattr(contact, name, value)
+        services.contact_save(contact=contact)
+
+
+class CreditLimitChangeSerializer(serializers.ModelSerializer):
+    customer = TenantRelatedField(lambda: Customer.objects.all())
+    changed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CreditLimitChange
+        fields = [
+            "id",
+            "customer",
+            "changed_at",
+            "changed_by",
+            "old_limit_lcy",
+            "new_limit_lcy",
+            "checked_on",
+            "note",
+        ]
+        read_only_fields = ["changed_at", "changed_by", "old_limit_lcy"]
+        extra_kwargs = {
+            "checked_on": {"required": False},
+            "new_limit_lcy": {"required": True, "allow_null": True},
+        }
+
+
+class CreditLimitChangeViewSet(TenantAPIMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Credit limit reviews. POST records a new limit (null = no limit) and stamps "last checked"."""
+
+    serializer_class = CreditLimitChangeSerializer
+    filterset_fields = ["customer"]
+    write_role = Role.MANAGER
+
+    def tenant_queryset(self):
+        return CreditLimitChange.objects.select_related("changed_by")
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        change = services.credit_limit_change(user=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(change).data, status=status.HTTP_201_CREATED)
+
+
+class BranchSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Branch
+        fields = ["id", "code", "name"]
+
+
+class CustomerGroupSerializer(serializers.ModelSerializer):
+    parent = TenantRelatedField(lambda: CustomerGroup.objects.all(), required=False, allow_null=True)
+
+    class Meta:
+        model = CustomerGroup
+        fields = ["id", "code", "name", "parent"]
+
+
+class PaymentTermsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PaymentTerms
+        fields = ["id", "code", "description", "rule", "days"]
+
+
+class _SetupViewSet(TenantAPIMixin, viewsets.ModelViewSet):
+    write_role = Role.ADMIN
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+
+class BranchViewSet(_SetupViewSet):
+    serializer_class = BranchSerializer
+
+    def tenant_queryset(self):
+        return Branch.objects.all()
+
+
+class CustomerGroupViewSet(_SetupViewSet):
+    serializer_class = CustomerGroupSerializer
+
+    def tenant_queryset(self):
+        return CustomerGroup.objects.all()
+
+
+class PaymentTermsViewSet(_SetupViewSet):
+    serializer_class = PaymentTermsSerializer
+
+    def tenant_queryset(self):
+        return PaymentTerms.objects.all()

@@ -1,0 +1,36 @@
+"""Customer filters, shared by the customer pages and the API."""
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
+from creditcontrol.tenancy import current_tenant
+
+from .models import Branch, Customer, CustomerGroup
+
+
+def _tenant_users(request):
+    return get_user_model().objects.filter(memberships__tenant=current_tenant())
+
+
+class CustomerFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    code = django_filters.CharFilter()
+    group = django_filters.ModelChoiceFilter(queryset=lambda request: CustomerGroup.objects.all())
+    branch = django_filters.ModelChoiceFilter(queryset=lambda request: Branch.objects.all())
+    controller = django_filters.ModelChoiceFilter(queryset=_tenant_users)
+    customer_type = django_filters.CharFilter()
+    currency = django_filters.CharFilter(field_name="currency_code", lookup_expr="iexact")
+    blocked = django_filters.BooleanFilter()
+    tag = django_filters.CharFilter(field_name="tags", lookup_expr="contains", method="by_tag")
+
+    class Meta:
+        model = Customer
+        fields = []
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(code__iexact=value) | Q(name__icontains=value)) if value else queryset
+
+    def by_tag(self, queryset, name, value):
+        return queryset.filter(tags__contains=[value])

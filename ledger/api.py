@@ -1,0 +1,202 @@
+"""Ledger API: entries (list, post, record a payment), applications (apply, undo), balance as of a date."""
+
+import datetime
+from decimal import Decimal
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from creditcontrol.api import TenantAPIMixin
+from customers.api import TenantRelatedField
+from customers.models import Branch, Customer
+
+from . import selectors, services
+from .filters import LedgerEntryFilter
+from .models import Application, LedgerEntry
+
+
+class LedgerEntrySerializer(serializers.ModelSerializer):
+    entry_no = serializers.IntegerField(source="id", read_only=True)
+    customer = TenantRelatedField(lambda: Customer.objects.all())
+    customer_code = serializers.CharField(source="customer.code", read_only=True)
+    branch = TenantRelatedField(lambda: Branch.objects.all(), required=False, allow_null=True)
+    external_id = serializers.CharField(required=False, max_length=100)
+    document_date = serializers.DateField(required=False)
+    due_date = serializers.DateField(required=False)
+    currency_code = serializers.CharField(required=False, max_length=3)
+    amount_lcy = serializers.DecimalField(max_digits=18, decimal_places=2, required=False)
+
+    class Meta:
+        model = LedgerEntry
+        fields = [
+            "entry_no",
+            "external_id",
+            "customer",
+            "customer_code",
+            "document_type",
+            "document_no",
+            "posting_date",
+            "document_date",
+            "due_date",
+            "description",
+            "currency_code",
+            "amount",
+            "amount_lcy",
+            "remaining_amount",
+            "remaining_amount_lcy",
+            "is_open",
+            "closed_at",
+            "branch",
+            "on_hold",
+        ]
+        read_only_fields = ["remaining_amount", "remaining_amount_lcy", "is_open", "closed_at"]
+
+    def validate_external_id(self, value):
+        if LedgerEntry.objects.filter(external_id=value).exists():
+            raise serializers.ValidationError(f"An entry with external id {value} already exists.")
+        return value
+
+
+class PaymentSerializer(serializers.Serializer):
+    customer = TenantRelatedField(lambda: Customer.objects.all(), pk_field=serializers.IntegerField())
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
+    posting_date = serializers.DateField()
+    document_no = serializers.CharField(max_length=40)
+    amount_lcy = serializers.DecimalField(
+        max_digits=18, decimal_places=2, required=False, min_value=Decimal("0.01")
+    )
+    currency_code = serializers.CharField(max_length=3, required=False)
+    description = serializers.CharField(max_length=250, required=False, default="")
+    external_id = serializers.CharField(max_length=100, required=False)
+
+
+class LedgerEntryViewSet(TenantAPIMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Customer ledger entries. POST posts a new entry; amounts are signed from the company's side."""
+
+    serializer_class = LedgerEntrySerializer
+    filterset_class = LedgerEntryFilter
+    ordering_fields = ["id", "posting_date", "due_date", "amount_lcy", "remaining_amount_lcy"]
+    ordering = ["posting_date", "id"]
+
+    def tenant_queryset(self):
+        return LedgerEntry.objects.select_related("customer")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.ledger_entry_post(**serializer.validated_data)
+
+    @action(detail=False, methods=["post"], url_path="record-payment", serializer_class=PaymentSerializer)
+    def record_payment(self, request, *args, **kwargs):
+        """Post a payment received and apply it to the customer's open invoices, oldest due first."""
+        serializer = PaymentSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        payment, applications = services.payment_record(user=request.user, **serializer.validated_data)
+        payment.refresh_from_db()
+        return Response(
+            {
+                "payment": LedgerEntrySerializer(payment).data,
+                "applications": ApplicationSerializer(applications, many=True).data,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    applying_entry = TenantRelatedField(lambda: LedgerEntry.objects.all())
+    applied_entry = TenantRelatedField(lambda: LedgerEntry.objects.all())
+    amount = serializers.DecimalField(
+        max_digits=18, decimal_places=2, required=False, min_value=Decimal("0.01")
+    )
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    undone_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "external_id",
+            "applying_entry",
+            "applied_entry",
+            "amount",
+            "posting_date",
+            "created_at",
+            "created_by",
+            "undone_on",
+            "undone_by",
+        ]
+        read_only_fields = ["created_at", "undone_on"]
+
+
+class UndoSerializer(serializers.Serializer):
+    undone_on = serializers.DateField()
+
+
+class ApplicationViewSet(TenantAPIMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Applications of payments and credit memos to invoices. Omit the amount to apply as much as possible."""
+
+    serializer_class = ApplicationSerializer
+    filterset_fields = ["applying_entry", "applied_entry"]
+    ordering = ["posting_date", "id"]
+
+    def tenant_queryset(self):
+        return Application.objects.select_related("created_by", "undone_by")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.entries_apply(
+            applying_entry_id=data["applying_entry"].pk,
+            applied_entry_id=data["applied_entry"].pk,
+            amount=data.get("amount"),
+            posting_date=data["posting_date"],
+            external_id=data.get("external_id"),
+            user=self.request.user,
+        )
+
+    @action(detail=True, methods=["post"], serializer_class=UndoSerializer)
+    def undo(self, request, *args, **kwargs):
+        """Unapply: the amount goes back to both entries as of `undone_on`."""
+        application = self.get_object()
+        serializer = UndoSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        undone = services.application_undo(
+            application_id=application.pk, undone_on=serializer.validated_data["undone_on"], user=request.user
+        )
+        return Response(ApplicationSerializer(undone).data)
+
+
+class BalanceSerializer(serializers.Serializer):
+    customer = serializers.IntegerField()
+    as_of = serializers.DateField()
+    balance_lcy = serializers.DecimalField(max_digits=18, decimal_places=2)
+
+
+class BalanceViewSet(TenantAPIMixin, viewsets.ViewSet):
+    """Balance (LCY) of a customer as of any date: GET /customers/<id>/balance/?as_of=YYYY-MM-DD."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("as_of", OpenApiTypes.DATE, description="Default: today (tenant time zone)")
+        ],
+        responses=BalanceSerializer,
+    )
+    def retrieve(self, request, pk=None):
+        customer = get_object_or_404(Customer.objects.all(), pk=pk)
+        raw = request.query_params.get("as_of")
+        try:
+            as_of = datetime.date.fromisoformat(raw) if raw else customer.tenant.today()
+        except ValueError:
+            return Response(
+                {"as_of": [f"'{raw}' is not a date (use YYYY-MM-DD)."]}, status=status.HTTP_400_BAD_REQUEST
+            )
+        return Response(
+            BalanceSerializer(
+                {
+                    "customer": customer.pk,
+                    "as_of": as_of,
+                    "balance_lcy": selectors.customer_balance_as_of(customer_id=customer.pk, as_of=as_of),
+                }
+            ).data
+        )

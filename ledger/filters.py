@@ -1,0 +1,34 @@
+"""The ledger entry filters, shared by the ledger page and the API."""
+
+import django_filters
+
+from customers.models import Branch, Customer
+
+from .models import DocumentType, LedgerEntry
+
+
+def _tenant_customers(request):
+    return Customer.objects.all()
+
+
+def _tenant_branches(request):
+    return Branch.objects.all()
+
+
+class LedgerEntryFilter(django_filters.FilterSet):
+    customer = django_filters.ModelChoiceFilter(queryset=_tenant_customers)
+    customer_code = django_filters.CharFilter(field_name="customer__code")
+    open = django_filters.BooleanFilter(field_name="is_open")
+    document_type = django_filters.MultipleChoiceFilter(choices=DocumentType.choices)
+    document_no = django_filters.CharFilter()
+    due_from = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
+    due_to = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
+    posting_from = django_filters.DateFilter(field_name="posting_date", lookup_expr="gte")
+    posting_to = django_filters.DateFilter(field_name="posting_date", lookup_expr="lte")
+    branch = django_filters.ModelChoiceFilter(queryset=_tenant_branches)
+    currency = django_filters.CharFilter(field_name="currency_code", lookup_expr="iexact")
+    on_hold = django_filters.BooleanFilter()
+
+    class Meta:
+        model = LedgerEntry
+        fields = []

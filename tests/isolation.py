@@ -1,0 +1,53 @@
+"""The second-tenant check: every tenant page and endpoint, asked by a user of another tenant.
+
+`TENANT_ROUTES` names every URL that carries a tenant slug, with how to fill its arguments from
+tenant A's objects. `tests/test_isolation.py` fails when a route exists that is not listed here, so a
+new page or endpoint cannot skip the check.
+"""
+
+from django.urls import get_resolver
+
+
+def tenant_routes() -> dict[str, str]:
+    """{url name: path format} for every named route whose path takes a tenant slug."""
+    routes = {}
+    resolver = get_resolver()
+    for name, entries in resolver.reverse_dict.lists():
+        if not isinstance(name, str):
+            continue
+        for possibilities, _pattern, _defaults, _converters in entries:
+            for format_string, params in possibilities:
+                if "tenant_slug" in params:
+                    routes[name] = "/" + format_string
+    return routes
+
+
+# name -> (method, key of tenant A's object whose id fills the path's other parameter, or None)
+TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
+    # pages
+    "dashboard": ("get", None),
+    "customers": ("get", None),
+    "customer-card": ("get", "customer"),
+    "ledger-entries": ("get", None),
+    # customers API
+    "customer-list": ("get", None),
+    "customer-detail": ("get", "customer"),
+    "contact-list": ("get", None),
+    "contact-detail": ("get", "contact"),
+    "credit-limit-change-list": ("get", None),
+    "credit-limit-change-detail": ("get", "credit_limit_change"),
+    "branch-list": ("get", None),
+    "branch-detail": ("get", "branch"),
+    "customer-group-list": ("get", None),
+    "customer-group-detail": ("get", "group"),
+    "payment-terms-list": ("get", None),
+    "payment-terms-detail": ("get", "payment_terms"),
+    # ledger API
+    "entry-list": ("get", None),
+    "entry-detail": ("get", "invoice"),
+    "entry-record-payment": ("post", None),
+    "application-list": ("get", None),
+    "application-detail": ("get", "application"),
+    "application-undo": ("post", "application"),
+    "customer-balance": ("get", "customer"),
+}
