@@ -1,0 +1,39 @@
+"""manage.py bench [--only import|recalculation|seed] [--customers N] [--entries N]: the project's benchmarks.
+
+Each part prints its figures (and, where it compares, the ratio against a bare SQL baseline measured in
+the same run). The defaults are the sizes the product promises to handle; pass smaller ones for a quick run.
+"""
+
+import time
+
+from django.core.management.base import BaseCommand
+
+PARTS = ("seed", "import", "recalculation")
+
+
+class Command(BaseCommand):
+    help = "Run the benchmarks and print their figures."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--only", choices=PARTS, action="append", help="Run only this part (repeatable)")
+        parser.add_argument("--customers", type=int, default=200_000)
+        parser.add_argument("--entries", type=int, default=10_000_000)
+        parser.add_argument("--import-entries", type=int, default=1_000_000)
+
+    def handle(self, *args, only, customers, entries, import_entries, **options):
+        for part in only or PARTS:
+            self.stdout.write(self.style.MIGRATE_HEADING(f"== {part} =="))
+            started = time.monotonic()
+            if part == "seed":
+                from creditcontrol.bench import run as run_seed
+
+                run_seed(self.stdout, customers=customers, entries=entries)
+            elif part == "import":
+                from ledger.bench_import import run as run_import
+
+                run_import(self.stdout, entries=import_entries)
+            else:
+                from aging.bench import run as run_recalculation
+
+                run_recalculation(self.stdout, customers=customers, entries=entries)
+            self.stdout.write(f"({part}: {time.monotonic() - started:.1f} s in all)")
