@@ -7,6 +7,7 @@ from creditcontrol.pages import TenantPageMixin
 
 from . import selectors
 from .filters import LedgerEntryFilter
+from .models import DocumentType
 
 PAGE_SIZE = 50
 
