@@ -47,6 +47,7 @@ class LedgerEntryListView(TenantPageMixin, TemplateView):
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(
+            document_types=DocumentType.choices,
             filter=filterset,
             page=page,
             entries=page.object_list,
