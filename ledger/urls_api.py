@@ -1,6 +1,6 @@
 """API routes of the ledger app (mounted under /api/t/<tenant slug>/)."""
 
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from . import api
@@ -15,5 +15,6 @@ urlpatterns = [
         api.BalanceViewSet.as_view({"get": "retrieve"}),
         name="customer-balance",
     ),
+    path("import/", include("ledger.urls_api_import")),
     *router.urls,
 ]

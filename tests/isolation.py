@@ -50,4 +50,12 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "application-detail": ("get", "application"),
     "application-undo": ("post", "application"),
     "customer-balance": ("get", "customer"),
+    # imports (the job id is tenant A's import job; `kind` is a literal, see PARAMETER_LITERALS)
+    "ledger-import": ("get", None),
+    "ledger-import-job": ("get", "import_job"),
+    "ledger-import-progress": ("get", "import_job"),
+    "ledger-import-api": ("post", None),
 }
+
+# Path parameters that are not an object's id.
+PARAMETER_LITERALS = {"kind": "entries"}

@@ -1,9 +1,11 @@
 """Tenancy fails closed: a user of tenant B never sees or touches tenant A's rows, on any route."""
 
 import re
+from types import SimpleNamespace
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from creditcontrol.models import Role
 from creditcontrol.tenancy import tenant_context
@@ -12,7 +14,8 @@ from customers.services import credit_limit_change
 from ledger.services import entries_apply
 from tests import factories
 from tests.factories import D
-from tests.isolation import TENANT_ROUTES, tenant_routes
+from ledger.imports.jobs import import_job_start
+from tests.isolation import PARAMETER_LITERALS, TENANT_ROUTES, tenant_routes
 
 MARKER = "ALPHA-SECRET"
 
@@ -33,7 +36,10 @@ def world(tenant_a, tenant_b, make_member, client):
             applying_entry_id=payment.pk, applied_entry_id=invoice.pk, posting_date=D("2026-01-20")
         )
         change = credit_limit_change(customer=customer, new_limit_lcy=Decimal("1000"), note=MARKER)
+        upload = SimpleUploadedFile("customers.csv", f"code,name\n{MARKER}-C2,{MARKER} Two\n".encode())
+        job_id = import_job_start(tenant=tenant_a, kind="customers", upload=upload, user=None)
         objects = {
+            "import_job": SimpleNamespace(pk=job_id),
             "customer": customer,
             "contact": contact,
             "invoice": invoice,
@@ -53,8 +59,10 @@ def world(tenant_a, tenant_b, make_member, client):
 def _path(format_string, slug, obj):
     values = {"tenant_slug": slug}
     for param in re.findall(r"%\((\w+)\)s", format_string):
-        if param != "tenant_slug":
-            values[param] = obj.pk if obj is not None else 1
+        if param in PARAMETER_LITERALS:
+            values[param] = PARAMETER_LITERALS[param]
+        elif param != "tenant_slug":
+            values[param] = obj.pk if obj is not None else "00000000-0000-0000-0000-000000000001"
     return format_string % values
 
 

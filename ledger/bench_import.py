@@ -1,0 +1,131 @@
+"""Import benchmark: 1,000,000 ledger entries through the CSV loader, then the same file again (idempotent).
+
+    run(stdout, entries=1_000_000)   # from `make bench`
+    DJANGO_SETTINGS_MODULE=creditcontrol.settings.local python -m ledger.bench_import --entries 1000000
+
+Works in its own tenant ("bench-import"), whose ledger it empties first so every run measures a fresh
+load. The figures are recorded in docs/benchmarks.md ("Import").
+"""
+
+import datetime
+import os
+import tempfile
+import time
+
+from django.db import connection, transaction
+
+BENCH_SLUG = "bench-import"
+CUSTOMERS = 20_000
+
+
+def _write_customers(path: str, customers: int) -> None:
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("code,name,customer_type,currency,credit_limit,country,tags\n")
+        for i in range(1, customers + 1):
+            currency = "EUR" if i % 10 == 0 else ""
+            limit = "" if i % 9 == 0 else str((i % 7) * 5000)
+            out.write(f"B{i:06d},Bench customer {i},Business,{currency},{limit},GB,bench\n")
+
+
+def _write_entries(path: str, entries: int, customers: int) -> None:
+    start = datetime.date(2024, 1, 1)
+    dates = [(start + datetime.timedelta(days=d)).isoformat() for d in range(800)]
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(
+            "external_id,customer,document_type,document_no,posting_date,document_date,due_date,description,"
+            "currency,amount,amount_lcy,branch,on_hold\n"
+        )
+        lines = []
+        for i in range(1, entries + 1):
+            c = 1 + (i * 7919) % customers
+            day = (i * 31) % 770
+            cents = 5000 + (i * 7477) % 990_000
+            foreign = c % 10 == 0
+            if i % 4 == 0:
+                kind, sign, no, text = "payment", "-", f"PMT{i:08d}", "Payment received"
+            else:
+                kind, sign, no, text = "invoice", "", f"SI{i:08d}", "Sales invoice"
+            amount = f"{sign}{cents // 100}.{cents % 100:02d}"
+            lcy = f"{sign}{cents * 86 // 10000}.{(cents * 86 // 100) % 100:02d}" if foreign else ""
+            lines.append(
+                f"E{i:08d},B{c:06d},{kind},{no},{dates[day]},{dates[day]},{dates[day + 30]},{text},,{amount},{lcy},,\n"
+            )
+            if len(lines) == 50_000:
+                out.writelines(lines)
+                lines.clear()
+        out.writelines(lines)
+
+
+def _empty_ledger(tenant) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM ledger_application WHERE tenant_id = %s", [tenant.pk])
+        cursor.execute("DELETE FROM ledger_ledgerentry WHERE tenant_id = %s", [tenant.pk])
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE ledger_ledgerentry")
+
+
+def run(stdout, *, entries: int = 1_000_000) -> dict:
+    from creditcontrol.models import Tenant
+    from creditcontrol.tenancy import tenant_context
+    from ledger.imports import import_csv
+    from ledger.models import LedgerEntry
+
+    def say(message: str) -> None:
+        # Django's OutputWrapper (manage.py bench) ends each write itself; a plain stream does not.
+        stdout.write(message if hasattr(stdout, "style_func") else message + "\n")
+        stdout.flush()
+
+    tenant, _ = Tenant.objects.get_or_create(
+        slug=BENCH_SLUG,
+        defaults={"name": "Import benchmark", "local_currency": "GBP", "time_zone": "Europe/London"},
+    )
+    figures = {"entries": entries}
+    with tempfile.TemporaryDirectory() as tmp, tenant_context(tenant):
+        customers_path = os.path.join(tmp, "customers.csv")
+        entries_path = os.path.join(tmp, "entries.csv")
+        _write_customers(customers_path, CUSTOMERS)
+        started = time.monotonic()
+        _write_entries(entries_path, entries, CUSTOMERS)
+        say(
+            f"import: generated {entries:,} entries ({os.path.getsize(entries_path) / 1e6:.0f} MB) "
+            f"in {time.monotonic() - started:.1f} s"
+        )
+        with open(customers_path, "rb") as source:
+            result = import_csv(kind="customers", source=source)
+        assert result.ok, result.errors[:5]
+        say(f"import: {CUSTOMERS:,} customers in {result.seconds:.1f} s ({result.created:,} created)")
+        _empty_ledger(tenant)
+
+        with open(entries_path, "rb") as source:
+            first = import_csv(kind="entries", source=source)
+        assert first.ok, first.errors[:5]
+        count = LedgerEntry.objects.count()
+        figures.update(first_seconds=first.seconds, first_rate=entries / first.seconds)
+        say(
+            f"import: {entries:,} entries in {first.seconds:.1f} s = {entries / first.seconds:,.0f} rows/s "
+            f"({first.created:,} created; {count:,} entries in the tenant)"
+        )
+        with open(entries_path, "rb") as source:
+            again = import_csv(kind="entries", source=source)
+        assert again.ok and again.created == 0 and again.updated == 0, again.message
+        assert LedgerEntry.objects.count() == count
+        figures.update(again_seconds=again.seconds, again_rate=entries / again.seconds)
+        say(
+            f"import: same file again in {again.seconds:.1f} s = {entries / again.seconds:,.0f} rows/s "
+            f"({again.unchanged:,} unchanged, {again.created} created, {again.updated} updated; "
+            f"still {LedgerEntry.objects.count():,} entries)"
+        )
+    return figures
+
+
+if __name__ == "__main__":
+    import argparse
+    import sys
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "creditcontrol.settings.local")
+    django.setup()
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    run(sys.stdout, entries=parser.parse_args().entries)

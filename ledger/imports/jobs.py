@@ -1,0 +1,64 @@
+"""Import jobs started from the page: the uploaded file on disk, and the job's progress in the cache.
+
+A job is known by a random id, and its state lives under a key that includes the tenant, so a job id
+used under another tenant is simply not found (a 404, like a missing one).
+"""
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+from creditcontrol.models import Tenant
+
+JOB_TTL_SECONDS = 7 * 24 * 3600
+
+
+def _key(tenant_id: int, job_id: str) -> str:
+    return f"ledger-import:{tenant_id}:{job_id}"
+
+
+def job_get(*, tenant_id: int, job_id: str) -> dict | None:
+    return cache.get(_key(tenant_id, str(job_id)))
+
+
+def job_update(*, tenant_id: int, job_id: str, **changes) -> dict:
+    state = job_get(tenant_id=tenant_id, job_id=job_id) or {}
+    state.update(changes)
+    cache.set(_key(tenant_id, str(job_id)), state, JOB_TTL_SECONDS)
+    return state
+
+
+def upload_path(*, tenant: Tenant, job_id: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports" / tenant.slug / f"{job_id}.csv"
+
+
+def import_job_start(*, tenant: Tenant, kind: str, upload, user) -> str:
+    """Keep the uploaded file and queue its import once the request's transaction has committed."""
+    from .tasks import import_file
+
+    job_id = str(uuid.uuid4())
+    path = upload_path(tenant=tenant, job_id=job_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    job_update(
+        tenant_id=tenant.pk,
+        job_id=job_id,
+        status="queued",
+        kind=kind,
+        file_name=getattr(upload, "name", "") or "upload.csv",
+        started_by=user.get_username() if user else "",
+        phase="queued",
+        percent=0,
+        rows_done=0,
+        rows_total=0,
+        result=None,
+    )
+    transaction.on_commit(
+        lambda: import_file.delay(tenant_id=tenant.pk, kind=kind, path=str(path), job_id=job_id)
+    )
+    return job_id

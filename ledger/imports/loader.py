@@ -1,0 +1,283 @@
+"""Loading an ERP CSV file: stream and check each row, COPY into a staging table, check set-based, upsert.
+
+All or nothing: the whole import runs in one transaction, and any error (a bad field, an unknown code,
+an over-application) rolls it back and comes back as a list of {row, column, message}; row is the
+file's line number (the header is row 1). Re-importing a file changes nothing: rows are matched on the
+ERP's key (customer code, entry or application external id) and only rows that differ are written.
+"""
+
+import csv
+import io
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from django.db import connection, transaction
+
+from aging.services import statistics_mark_stale
+from creditcontrol.tenancy import current_tenant
+
+from .formats import FORMATS, Format, RowError
+from .writers import WRITERS
+
+ERROR_LIMIT = 200
+COPY_CHUNK_ROWS = 50_000
+# pg_advisory_xact_lock(IMPORT_LOCK, tenant id): one import at a time per tenant.
+IMPORT_LOCK = 0x1E0C
+
+Progress = Callable[[dict], None]
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[dict] = field(default_factory=list)
+    truncated: bool = False
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def message(self) -> str:
+        if self.ok:
+            return (
+                f"Imported {self.rows:,} {self.kind} rows: {self.created:,} created, "
+                f"{self.updated:,} updated, {self.unchanged:,} unchanged."
+            )
+        more = f" (the first {len(self.errors)} are listed)" if self.truncated else ""
+        count = f"{len(self.errors)}+" if self.truncated else str(len(self.errors))
+        return f"The file has {count} error{'' if count == '1' else 's'}{more}: nothing was imported."
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "ok": self.ok,
+            "detail": self.message,
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "errors": self.errors,
+            "truncated": self.truncated,
+            "seconds": round(self.seconds, 2),
+        }
+
+
+class _Errors:
+    def __init__(self, limit: int):
+        self.items: list[dict] = []
+        self.limit = limit
+        self.truncated = False
+
+    def add(self, row: int, column: str, message: str) -> None:
+        if len(self.items) >= self.limit:
+            self.truncated = True
+            return
+        self.items.append({"row": row, "column": column, "message": message})
+
+    @property
+    def full(self) -> bool:
+        return self.truncated or len(self.items) >= self.limit
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+class _Rollback(Exception):
+    pass
+
+
+class _Reporter:
+    """Progress as a dict {phase, percent, rows_done, rows_total}, sent at most every half second."""
+
+    def __init__(self, callback: Progress | None, total: int):
+        self.callback = callback
+        self.total = max(total, 0)
+        self.last = 0.0
+
+    def send(self, phase: str, rows_done: int, percent: float, *, force: bool = False) -> None:
+        if self.callback is None:
+            return
+        now = time.monotonic()
+        if not force and now - self.last < 0.5:
+            return
+        self.last = now
+        self.callback(
+            {
+                "phase": phase,
+                "percent": min(100, int(percent)),
+                "rows_done": rows_done,
+                "rows_total": self.total,
+            }
+        )
+
+    def reading(self, rows_done: int) -> None:
+        share = rows_done / self.total if self.total else 0
+        self.send("checking rows", rows_done, 70 * share)
+
+
+def _count_rows(source: BinaryIO) -> int:
+    """Data rows (lines after the header) in a seekable file; 0 when the file cannot be rewound."""
+    if not (hasattr(source, "seekable") and source.seekable()):
+        return 0
+    start = source.tell()
+    lines, last = 0, b"\n"
+    while chunk := source.read(1 << 20):
+        lines += chunk.count(b"\n")
+        last = chunk[-1:]
+    source.seek(start)
+    if last != b"\n":
+        lines += 1
+    return max(lines - 1, 0)
+
+
+def import_csv(
+    *, kind: str, source: BinaryIO, progress: Progress | None = None, error_limit: int = ERROR_LIMIT
+) -> ImportResult:
+    """Import one CSV file (binary, UTF-8) of `kind` into the current tenant. Never half-writes."""
+    fmt = FORMATS[kind]
+    tenant = current_tenant()
+    started = time.monotonic()
+    result = ImportResult(kind=kind)
+    errors = _Errors(error_limit)
+    reporter = _Reporter(progress, _count_rows(source))
+    reporter.send("starting", 0, 0, force=True)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK, tenant.pk])
+            _create_staging(cursor, fmt)
+            present = _stream(cursor, fmt, source, errors, result, reporter)
+            if errors:
+                raise _Rollback
+            reporter.send("checking against the ledger", result.rows, 75, force=True)
+            writer = WRITERS[kind](cursor=cursor, tenant=tenant, fmt=fmt, present=present, errors=errors)
+            writer.check()
+            if errors:
+                raise _Rollback
+            reporter.send("writing", result.rows, 85, force=True)
+            counts = writer.write()
+            result.created, result.updated = counts.created, counts.updated
+            result.unchanged = result.rows - result.created - result.updated
+            statistics_mark_stale(customer_ids=counts.customer_ids)
+            cursor.execute("DROP TABLE IF EXISTS import_stage")
+            writer.cleanup()
+    except _Rollback:
+        pass
+    result.errors = sorted(errors.items, key=lambda e: (e["row"], e["column"]))
+    result.truncated = errors.truncated
+    if result.errors:
+        result.created = result.updated = result.unchanged = 0
+    result.seconds = time.monotonic() - started
+    reporter.send("done", result.rows, 100, force=True)
+    return result
+
+
+def _create_staging(cursor, fmt: Format) -> None:
+    columns = ", ".join(f"{name} {sql_type}" for name, sql_type in fmt.staging.items())
+    cursor.execute("DROP TABLE IF EXISTS import_stage")
+    cursor.execute(f"CREATE TEMP TABLE import_stage ({columns}, row_no integer NOT NULL) ON COMMIT DROP")
+
+
+def _header(fmt: Format, header: list[str], errors: _Errors) -> list[str] | None:
+    names = [name.strip().lower() for name in header]
+    seen = set()
+    for name in names:
+        if name not in fmt.columns:
+            errors.add(1, name, f"Unknown column '{name}': the columns are {', '.join(fmt.columns)}.")
+        elif name in seen:
+            errors.add(1, name, f"Column '{name}' appears twice.")
+        seen.add(name)
+    for name in fmt.required:
+        if name not in seen:
+            errors.add(1, name, f"Missing column '{name}'.")
+    return None if errors else names
+
+
+class _Lines:
+    """The file's lines as text, decoded one by one so that a bad byte is reported on its own line."""
+
+    def __init__(self, source: BinaryIO):
+        self.source = source
+        self.number = 0
+
+    def __iter__(self):
+        for raw in self.source:
+            self.number += 1
+            if self.number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            yield raw.decode("utf-8")
+
+
+def _stream(cursor, fmt: Format, source: BinaryIO, errors: _Errors, result: ImportResult, reporter) -> set:
+    """Check every row; while the file is clean, COPY the cleaned rows into the staging table."""
+    lines = _Lines(source)
+    reader = csv.reader(lines)
+    raw_cursor = cursor.cursor  # psycopg2's own cursor, for COPY
+    copy_sql = f"COPY import_stage ({', '.join(fmt.staging)}, row_no) FROM STDIN WITH (FORMAT csv)"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    pending = 0
+    line = 1
+    names: list[str] = []
+    try:
+        try:
+            header = next(reader)
+        except StopIteration:
+            errors.add(1, "", "The file is empty: it needs a header row.")
+            return set()
+        names = _header(fmt, header, errors)
+        if names is None:
+            return set()
+        width = len(names)
+        clean = fmt.clean
+        defaults = dict.fromkeys(fmt.columns, "")
+        line = reader.line_num
+        for values in reader:
+            row_no = line + 1
+            line = reader.line_num
+            if not values or (len(values) == 1 and not values[0].strip()):
+                continue  # a blank line
+            result.rows += 1
+            if len(values) != width:
+                errors.add(row_no, "", f"Expected {width} fields, found {len(values)}.")
+            else:
+                row = dict(defaults)
+                row.update(zip(names, values, strict=True))
+                try:
+                    cleaned = clean(row)
+                except RowError as error:
+                    errors.add(row_no, error.column, error.message)
+                else:
+                    if not errors:
+                        cleaned.append(row_no)
+                        writer.writerow(cleaned)
+                        pending += 1
+            if errors.full:
+                errors.truncated = errors.truncated or next(reader, None) is not None
+                break
+            if pending >= COPY_CHUNK_ROWS:
+                buffer.seek(0)
+                raw_cursor.copy_expert(copy_sql, buffer)
+                buffer.seek(0)
+                buffer.truncate()
+                pending = 0
+            if result.rows % 10_000 == 0:
+                reporter.reading(result.rows)
+    except UnicodeDecodeError:
+        errors.add(lines.number, "", "This line is not UTF-8 text: save the file as UTF-8.")
+    except csv.Error as error:
+        errors.add(line + 1, "", f"The file is not valid CSV: {error}.")
+    if pending and not errors:
+        buffer.seek(0)
+        raw_cursor.copy_expert(copy_sql, buffer)
+    reporter.reading(result.rows)
+    cursor.execute("ANALYZE import_stage")
+    return set(names)

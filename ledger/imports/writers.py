@@ -1,0 +1,594 @@
+"""The set-based half of an import: checks that need the database, then the upsert, one class per format.
+
+Each writer works on the `import_stage` temp table the loader filled (rows already checked one by
+one), reports what is wrong with row numbers, and writes with INSERT ... ON CONFLICT on the ERP's key,
+skipping rows that would not change (so a re-import writes nothing).
+"""
+
+from dataclasses import dataclass, field
+
+from creditcontrol.models import Membership, Tenant
+from customers.models import Branch, CreditLimitChange, Customer, CustomerGroup, PaymentTerms
+from ledger.models import CREDIT_TYPES, DEBIT_TYPES, Application, LedgerEntry
+
+from .formats import Format, a_document_type
+
+ENTRY = LedgerEntry._meta.db_table
+APPLICATION = Application._meta.db_table
+CUSTOMER = Customer._meta.db_table
+_DEBIT_SQL = "(" + ", ".join(f"'{t}'" for t in DEBIT_TYPES) + ")"
+_CREDIT_SQL = "(" + ", ".join(f"'{t}'" for t in CREDIT_TYPES) + ")"
+
+
+def _remaining_lcy(remaining: str, amount: str, amount_lcy: str) -> str:
+    """SQL for the LCY twin of a remaining amount, at the entry's own rate (as ledger.services._lcy)."""
+    return (
+        f"CASE WHEN {remaining} = {amount} THEN {amount_lcy} WHEN {amount} = 0 THEN 0 "
+        f"ELSE round({remaining} * {amount_lcy} / {amount}, 2) END"
+    )
+
+
+@dataclass
+class Written:
+    created: int = 0
+    updated: int = 0
+    customer_ids: list[int] = field(default_factory=list)
+
+
+class Writer:
+    def __init__(self, *, cursor, tenant: Tenant, fmt: Format, present: set, errors):
+        self.cursor = cursor
+        self.tenant = tenant
+        self.fmt = fmt
+        self.present = present
+        self.errors = errors
+
+    def fetch(self, sql: str, params=None) -> list[tuple]:
+        self.cursor.execute(sql, params or {})
+        return self.cursor.fetchall()
+
+    def report(self, column: str, sql: str, params: dict, message) -> None:
+        """Run a query returning (row_no, *values) of bad rows; record `message(*values)` for each."""
+        if self.errors.full:
+            return
+        for row_no, *values in self.fetch(f"{sql} ORDER BY 1 LIMIT {self.errors.limit + 1}", params):
+            self.errors.add(row_no, column, message(*values))
+
+    def duplicates(self, key: str, column: str, what: str) -> None:
+        self.report(
+            column,
+            f"""
+            SELECT row_no, {key}, first_row FROM (
+                SELECT row_no, {key}, min(row_no) OVER (PARTITION BY {key}) AS first_row FROM import_stage
+            ) d WHERE row_no > first_row
+            """,
+            {},
+            lambda value, first: (
+                f"{what} '{value}' appears more than once in the file (first on row {first})."
+            ),
+        )
+
+    def check(self) -> None:
+        raise NotImplementedError
+
+    def write(self) -> Written:
+        raise NotImplementedError
+
+    def cleanup(self) -> None:
+        pass
+
+
+class CustomersWriter(Writer):
+    # CSV column -> (customer column, value from the staging row s and its joins)
+    COLUMNS = {
+        "name": [("name", "s.name")],
+        "customer_type": [("customer_type", "coalesce(s.customer_type, '')")],
+        "group": [("group_id", "g.id")],
+        "branch": [("branch_id", "b.id")],
+        "currency": [("currency_code", "coalesce(s.currency, '')")],
+        "payment_terms": [("payment_terms_id", "p.id")],
+        "credit_limit": [("credit_limit_lcy", "s.credit_limit")],
+        "blocked": [("blocked", "coalesce(s.blocked, false)")],
+        "hold_all": [("hold_all", "coalesce(s.hold_all, false)")],
+        "controller": [("controller_id", "u.id")],
+        "email": [("email", "coalesce(s.email, '')")],
+        "phone": [("phone", "coalesce(s.phone, '')")],
+        "address": [("address", "coalesce(s.address, '')")],
+        "country": [("country", "coalesce(s.country, '')")],
+        "tags": [
+            (
+                "tags",
+                "CASE WHEN coalesce(s.tags, '') = '' THEN ARRAY[]::varchar(40)[] "
+                "ELSE string_to_array(s.tags, '|')::varchar(40)[] END",
+            )
+        ],
+    }
+
+    def check(self) -> None:
+        self.duplicates("code", "code", "Customer")
+        params = {"tenant": self.tenant.pk}
+        for column, staged, model, what in (
+            ("group", "group_code", CustomerGroup, "customer group"),
+            ("branch", "branch_code", Branch, "branch"),
+            ("payment_terms", "payment_terms_code", PaymentTerms, "payment terms"),
+        ):
+            if column in self.present:
+                self.report(
+                    column,
+                    f"""SELECT s.row_no, s.{staged} FROM import_stage s WHERE s.{staged} IS NOT NULL
+                        AND NOT EXISTS (SELECT 1 FROM {model._meta.db_table} x
+                                         WHERE x.tenant_id = %(tenant)s AND x.code = s.{staged})""",
+                    params,
+                    lambda code, what=what: f"Unknown {what} '{code}'.",
+                )
+        if "controller" in self.present:
+            self.report(
+                "controller",
+                f"""SELECT s.row_no, s.controller FROM import_stage s WHERE s.controller IS NOT NULL
+                    AND NOT EXISTS (SELECT 1 FROM {Membership._meta.db_table} m
+                                      JOIN auth_user u ON u.id = m.user_id
+                                     WHERE m.tenant_id = %(tenant)s AND u.username = s.controller)""",
+                params,
+                lambda username: f"Unknown credit controller '{username}': no such user in this company.",
+            )
+
+    def write(self) -> Written:
+        params = {"tenant": self.tenant.pk, "today": self.tenant.today()}
+        self.cursor.execute("DROP TABLE IF EXISTS import_old")
+        self.cursor.execute(
+            f"""CREATE TEMP TABLE import_old ON COMMIT DROP AS
+                SELECT c.id, c.credit_limit_lcy FROM {CUSTOMER} c JOIN import_stage s ON s.code = c.code
+                 WHERE c.tenant_id = %(tenant)s ORDER BY c.id FOR UPDATE OF c""",
+            params,
+        )
+        # New customers get every column (an absent one is blank); existing ones only the columns given.
+        pairs = [pair for c in self.COLUMNS for pair in self.COLUMNS[c]]
+        insert_columns = ", ".join(target for target, _ in pairs) + ", credit_limit_last_checked"
+        select_values = (
+            ", ".join(value for _, value in pairs)
+            + ", CASE WHEN s.credit_limit IS NOT NULL THEN %(today)s::date END"
+        )
+        targets = [t for c in self.COLUMNS if c in self.present or c == "name" for t, _ in self.COLUMNS[c]]
+        updates = [f"{target} = EXCLUDED.{target}" for target in targets]
+        compare_old = ", ".join(f"c.{target}" for target in targets)
+        compare_new = ", ".join(f"EXCLUDED.{target}" for target in targets)
+        if "credit_limit" in self.present:
+            updates.append(
+                "credit_limit_last_checked = CASE WHEN c.credit_limit_lcy IS DISTINCT FROM "
+                "EXCLUDED.credit_limit_lcy THEN %(today)s::date ELSE c.credit_limit_last_checked END"
+            )
+        rows = self.fetch(
+            f"""
+            WITH up AS (
+                INSERT INTO {CUSTOMER} AS c (tenant_id, code, {insert_columns}, custom_fields, created_at, updated_at)
+                SELECT %(tenant)s, s.code, {select_values}, '{{}}'::jsonb, now(), now()
+                  FROM import_stage s
+                  LEFT JOIN {CustomerGroup._meta.db_table} g ON g.tenant_id = %(tenant)s AND g.code = s.group_code
+                  LEFT JOIN {Branch._meta.db_table} b ON b.tenant_id = %(tenant)s AND b.code = s.branch_code
+                  LEFT JOIN {PaymentTerms._meta.db_table} p
+                         ON p.tenant_id = %(tenant)s AND p.code = s.payment_terms_code
+                  LEFT JOIN auth_user u ON u.username = s.controller
+                 ORDER BY s.row_no
+                ON CONFLICT (tenant_id, code) DO UPDATE SET {", ".join(updates)}, updated_at = now()
+                 WHERE ({compare_old}) IS DISTINCT FROM ({compare_new})
+                RETURNING c.id, (c.xmax = 0) AS inserted
+            )
+            SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
+                   coalesce(array_agg(id), '{{}}') FROM up
+            """,
+            params,
+        )
+        created, updated, ids = rows[0]
+        if "credit_limit" in self.present:
+            self.cursor.execute(
+                f"""
+                INSERT INTO {CreditLimitChange._meta.db_table} (tenant_id, customer_id, changed_at, changed_by_id,
+                       old_limit_lcy, new_limit_lcy, checked_on, note)
+                SELECT %(tenant)s, c.id, now(), NULL, o.credit_limit_lcy, c.credit_limit_lcy, %(today)s, 'ERP import'
+                  FROM import_stage s
+                  JOIN {CUSTOMER} c ON c.tenant_id = %(tenant)s AND c.code = s.code
+                  LEFT JOIN import_old o ON o.id = c.id
+                 WHERE (o.id IS NULL AND c.credit_limit_lcy IS NOT NULL)
+                    OR (o.id IS NOT NULL AND o.credit_limit_lcy IS DISTINCT FROM c.credit_limit_lcy)
+                 ORDER BY s.row_no
+                """,
+                params,
+            )
+        return Written(created=created, updated=updated, customer_ids=ids)
+
+    def cleanup(self) -> None:
+        self.cursor.execute("DROP TABLE IF EXISTS import_old")
+
+
+class EntriesWriter(Writer):
+    def check(self) -> None:
+        self.duplicates("external_id", "external_id", "External id")
+        params = {"tenant": self.tenant.pk, "lcy": self.tenant.local_currency}
+        self.report(
+            "customer",
+            f"""SELECT s.row_no, s.customer_code FROM import_stage s WHERE NOT EXISTS (
+                    SELECT 1 FROM {CUSTOMER} c WHERE c.tenant_id = %(tenant)s AND c.code = s.customer_code)""",
+            params,
+            lambda code: f"Unknown customer '{code}'.",
+        )
+        self.report(
+            "branch",
+            f"""SELECT s.row_no, s.branch_code FROM import_stage s WHERE s.branch_code IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM {Branch._meta.db_table} b
+                                 WHERE b.tenant_id = %(tenant)s AND b.code = s.branch_code)""",
+            params,
+            lambda code: f"Unknown branch '{code}'.",
+        )
+        currency = "coalesce(s.currency, nullif(c.currency_code, ''), %(lcy)s)"
+        self.report(
+            "amount_lcy",
+            f"""SELECT s.row_no, {currency} FROM import_stage s
+                  JOIN {CUSTOMER} c ON c.tenant_id = %(tenant)s AND c.code = s.customer_code
+                 WHERE s.amount_lcy IS NULL AND {currency} <> %(lcy)s""",
+            params,
+            lambda code: (
+                f"Required: the entry is in {code}; give its amount in {self.tenant.local_currency} "
+                "at the posting rate."
+            ),
+        )
+        self.report(
+            "amount_lcy",
+            f"""SELECT s.row_no, s.amount_lcy, s.amount FROM import_stage s
+                  JOIN {CUSTOMER} c ON c.tenant_id = %(tenant)s AND c.code = s.customer_code
+                 WHERE s.amount_lcy IS NOT NULL AND s.amount_lcy <> s.amount AND {currency} = %(lcy)s""",
+            params,
+            lambda lcy, amount: (
+                f"amount_lcy {lcy} differs from amount {amount} in the local currency "
+                f"{self.tenant.local_currency}."
+            ),
+        )
+        if self.errors:
+            return
+        # Entries already in the ledger: lock them (so no posting can apply them meanwhile) and total
+        # what is applied to or by each, which the new amount must still cover.
+        self.cursor.execute("DROP TABLE IF EXISTS import_existing")
+        self.cursor.execute(
+            f"""
+            SELECT count(*) FROM (
+                SELECT 1 FROM {ENTRY} e JOIN import_stage s ON s.external_id = e.external_id
+                 WHERE e.tenant_id = %(tenant)s ORDER BY e.id FOR UPDATE OF e
+            ) locked
+            """,
+            params,
+        )
+        self.cursor.execute(
+            f"""
+            CREATE TEMP TABLE import_existing ON COMMIT DROP AS
+            SELECT e.id, e.external_id, e.customer_id, e.document_type, e.currency_code,
+                   coalesce(r.applied, m.applied, 0) AS applied,
+                   coalesce(r.first_on, m.first_on) AS first_on, coalesce(r.last_on, m.last_on) AS last_on
+              FROM {ENTRY} e JOIN import_stage s ON s.external_id = e.external_id
+              LEFT JOIN LATERAL (
+                  SELECT sum(a.amount) AS applied, min(a.posting_date) AS first_on, max(a.posting_date) AS last_on
+                    FROM {APPLICATION} a WHERE a.applied_entry_id = e.id AND a.undone_on IS NULL
+                   HAVING count(*) > 0) r ON true
+              LEFT JOIN LATERAL (
+                  SELECT sum(a.amount) AS applied, min(a.posting_date) AS first_on, max(a.posting_date) AS last_on
+                    FROM {APPLICATION} a WHERE a.applying_entry_id = e.id AND a.undone_on IS NULL
+                   HAVING count(*) > 0) m ON true
+             WHERE e.tenant_id = %(tenant)s
+            """,
+            params,
+        )
+        self.cursor.execute("ANALYZE import_existing")
+        if not self.fetch("SELECT EXISTS (SELECT 1 FROM import_existing WHERE applied > 0)")[0][0]:
+            return  # nothing already applied: the checks below cannot fail
+        applied = f"""FROM import_stage s JOIN import_existing x ON x.external_id = s.external_id
+                      JOIN {CUSTOMER} c ON c.tenant_id = %(tenant)s AND c.code = s.customer_code
+                     WHERE x.applied > 0"""
+        self.report(
+            "customer",
+            f"SELECT s.row_no, s.external_id {applied} AND c.id <> x.customer_id",
+            params,
+            lambda ext: f"Entry '{ext}' has applications: its customer cannot change.",
+        )
+        self.report(
+            "document_type",
+            f"SELECT s.row_no, s.external_id {applied} AND s.document_type <> x.document_type",
+            params,
+            lambda ext: f"Entry '{ext}' has applications: its document type cannot change.",
+        )
+        self.report(
+            "currency",
+            f"SELECT s.row_no, s.external_id {applied} AND {currency} <> x.currency_code",
+            params,
+            lambda ext: f"Entry '{ext}' has applications: its currency cannot change.",
+        )
+        self.report(
+            "amount",
+            f"""SELECT s.row_no, s.amount, x.applied, s.external_id {applied}
+                   AND s.document_type = x.document_type AND abs(s.amount) < x.applied""",
+            params,
+            lambda amount, done, ext: (
+                f"Amount {amount} is less than the {done} already applied to entry '{ext}'."
+            ),
+        )
+        self.report(
+            "posting_date",
+            f"SELECT s.row_no, s.external_id, x.first_on {applied} AND s.posting_date > x.first_on",
+            params,
+            lambda ext, first: (
+                f"Entry '{ext}' has an application posted on {first}, before this posting date."
+            ),
+        )
+
+    def write(self) -> Written:
+        params = {"tenant": self.tenant.pk, "lcy": self.tenant.local_currency}
+        moved = self.fetch(
+            f"""SELECT DISTINCT x.customer_id FROM import_stage s
+                  JOIN import_existing x ON x.external_id = s.external_id
+                  JOIN {CUSTOMER} c ON c.tenant_id = %(tenant)s AND c.code = s.customer_code
+                 WHERE c.id <> x.customer_id""",
+            params,
+        )
+        document_date = "coalesce(s.document_date, s.posting_date)"
+        remaining = (
+            f"CASE WHEN s.document_type IN {_DEBIT_SQL} THEN s.amount - coalesce(x.applied, 0) "
+            "ELSE s.amount + coalesce(x.applied, 0) END"
+        )
+        columns = (
+            "customer_id, document_type, document_no, posting_date, document_date, due_date, description, "
+            "currency_code, amount, amount_lcy, remaining_amount, remaining_amount_lcy, is_open, closed_at, "
+            "branch_id, on_hold"
+        )
+        compare_old = ", ".join(f"e.{c.strip()}" for c in columns.split(","))
+        compare_new = ", ".join(f"EXCLUDED.{c.strip()}" for c in columns.split(","))
+        updates = ", ".join(f"{c.strip()} = EXCLUDED.{c.strip()}" for c in columns.split(","))
+        rows = self.fetch(
+            f"""
+            WITH src AS (
+                SELECT s.row_no, s.external_id, c.id AS customer_id, s.document_type, s.document_no, s.posting_date,
+                       {document_date} AS document_date,
+                       coalesce(s.due_date,
+                                CASE p.rule
+                                    WHEN 'eom' THEN (date_trunc('month', {document_date})
+                                                     + interval '1 month - 1 day')::date + p.days
+                                    WHEN 'net' THEN {document_date} + p.days
+                                END,
+                                {document_date}) AS due_date,
+                       coalesce(s.description, '') AS description,
+                       coalesce(s.currency, nullif(c.currency_code, ''), %(lcy)s) AS currency_code,
+                       s.amount, coalesce(s.amount_lcy, s.amount) AS amount_lcy,
+                       {remaining} AS remaining, x.last_on,
+                       coalesce(b.id, c.branch_id) AS branch_id, coalesce(s.on_hold, false) AS on_hold
+                  FROM import_stage s
+                  JOIN {CUSTOMER} c ON c.tenant_id = %(tenant)s AND c.code = s.customer_code
+                  LEFT JOIN {PaymentTerms._meta.db_table} p ON p.id = c.payment_terms_id
+                  LEFT JOIN {Branch._meta.db_table} b ON b.tenant_id = %(tenant)s AND b.code = s.branch_code
+                  LEFT JOIN import_existing x ON x.external_id = s.external_id
+            ), up AS (
+                INSERT INTO {ENTRY} AS e (tenant_id, external_id, {columns}, created_at, updated_at)
+                SELECT %(tenant)s, external_id, customer_id, document_type, document_no, posting_date,
+                       document_date, due_date, description, currency_code, amount, amount_lcy, remaining,
+                       {_remaining_lcy("remaining", "amount", "amount_lcy")},
+                       remaining <> 0, CASE WHEN remaining = 0 THEN coalesce(last_on, posting_date) END,
+                       branch_id, on_hold, now(), now()
+                  FROM src ORDER BY posting_date, row_no
+                ON CONFLICT (tenant_id, external_id) DO UPDATE SET {updates}, updated_at = now()
+                 WHERE ({compare_old}) IS DISTINCT FROM ({compare_new})
+                RETURNING e.customer_id, (e.xmax = 0) AS inserted
+            )
+            SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
+                   coalesce(array_agg(DISTINCT customer_id), '{{}}') FROM up
+            """,
+            params,
+        )
+        created, updated, ids = rows[0]
+        return Written(created=created, updated=updated, customer_ids=[*ids, *(m for (m,) in moved)])
+
+    def cleanup(self) -> None:
+        self.cursor.execute("DROP TABLE IF EXISTS import_existing")
+
+
+class ApplicationsWriter(Writer):
+    def check(self) -> None:
+        self.duplicates("external_id", "external_id", "External id")
+        params = {"tenant": self.tenant.pk}
+        # Lock every entry the file touches, in id order, before reading what is left on them.
+        self.cursor.execute(
+            f"""
+            SELECT count(*) FROM (
+                SELECT 1 FROM {ENTRY} e
+                 WHERE e.tenant_id = %(tenant)s AND e.external_id IN (
+                       SELECT applying_external_id FROM import_stage
+                       UNION SELECT applied_external_id FROM import_stage)
+                 ORDER BY e.id FOR UPDATE OF e
+            ) locked
+            """,
+            params,
+        )
+        self.cursor.execute("DROP TABLE IF EXISTS import_app")
+        self.cursor.execute(
+            f"""
+            CREATE TEMP TABLE import_app ON COMMIT DROP AS
+            SELECT s.*, ing.id AS applying_id, ing.document_type AS applying_type,
+                   ing.customer_id AS applying_customer, ing.currency_code AS applying_currency,
+                   ing.posting_date AS applying_posting_date,
+                   ed.id AS applied_id, ed.document_type AS applied_type, ed.customer_id AS applied_customer,
+                   ed.currency_code AS applied_currency, ed.posting_date AS applied_posting_date,
+                   old.applying_entry_id AS old_applying_id, old.applied_entry_id AS old_applied_id,
+                   old.undone_on AS old_undone_on
+              FROM import_stage s
+              LEFT JOIN {ENTRY} ing ON ing.tenant_id = %(tenant)s AND ing.external_id = s.applying_external_id
+              LEFT JOIN {ENTRY} ed ON ed.tenant_id = %(tenant)s AND ed.external_id = s.applied_external_id
+              LEFT JOIN {APPLICATION} old ON old.tenant_id = %(tenant)s AND old.external_id = s.external_id
+            """,
+            params,
+        )
+        self.cursor.execute("ANALYZE import_app")
+        for column, side in (("applying_entry", "applying"), ("applied_entry", "applied")):
+            self.report(
+                column,
+                f"SELECT row_no, {side}_external_id FROM import_app WHERE {side}_id IS NULL",
+                params,
+                lambda ext: f"No ledger entry with external id '{ext}'.",
+            )
+        self.report(
+            "applying_entry",
+            f"SELECT row_no, applying_external_id, applying_type FROM import_app "
+            f"WHERE applying_type NOT IN {_CREDIT_SQL}",
+            params,
+            lambda ext, kind: (
+                f"Entry '{ext}' is {a_document_type(kind)}: only payments and credit memos can be applied."
+            ),
+        )
+        self.report(
+            "applied_entry",
+            f"SELECT row_no, applied_external_id, applied_type FROM import_app "
+            f"WHERE applied_type NOT IN {_DEBIT_SQL}",
+            params,
+            lambda ext, kind: (
+                f"Entry '{ext}' is {a_document_type(kind)}: payments and credit memos can only be applied to "
+                "invoices, refunds, finance charge memos and reminders."
+            ),
+        )
+        self.report(
+            "applied_entry",
+            f"""SELECT a.row_no, a.applying_external_id, a.applied_external_id, ci.code, cd.code
+                  FROM import_app a JOIN {CUSTOMER} ci ON ci.id = a.applying_customer
+                  JOIN {CUSTOMER} cd ON cd.id = a.applied_customer
+                 WHERE a.applying_customer <> a.applied_customer""",
+            params,
+            lambda p, i, cp, ci: f"Entries '{p}' and '{i}' belong to different customers ({cp} and {ci}).",
+        )
+        self.report(
+            "applied_entry",
+            """SELECT row_no, applying_external_id, applied_external_id, applying_currency, applied_currency
+                 FROM import_app WHERE applying_currency <> applied_currency""",
+            params,
+            lambda p, i, cp, ci: f"Entries '{p}' and '{i}' are in different currencies ({cp} and {ci}).",
+        )
+        self.report(
+            "posting_date",
+            """SELECT row_no, posting_date,
+                      CASE WHEN applying_posting_date > applied_posting_date
+                           THEN applying_external_id ELSE applied_external_id END,
+                      greatest(applying_posting_date, applied_posting_date)
+                 FROM import_app WHERE posting_date < greatest(applying_posting_date, applied_posting_date)""",
+            params,
+            lambda on, ext, posted: (
+                f"An application cannot be posted ({on}) before entry '{ext}' is posted ({posted})."
+            ),
+        )
+        self.report(
+            "external_id",
+            """SELECT row_no, external_id, old_undone_on FROM import_app WHERE old_undone_on IS NOT NULL""",
+            params,
+            lambda ext, on: f"Application '{ext}' was undone on {on}: it cannot be imported again.",
+        )
+        self.report(
+            "external_id",
+            f"""SELECT a.row_no, a.external_id, ing.external_id, ed.external_id FROM import_app a
+                  JOIN {ENTRY} ing ON ing.id = a.old_applying_id JOIN {ENTRY} ed ON ed.id = a.old_applied_id
+                 WHERE a.applying_id IS NOT NULL AND a.applied_id IS NOT NULL
+                   AND (a.old_applying_id <> a.applying_id OR a.old_applied_id <> a.applied_id)""",
+            params,
+            lambda ext, p, i: (
+                f"Application '{ext}' already applies '{p}' to '{i}': its entries cannot change."
+            ),
+        )
+        if self.errors:
+            return
+        # Over-application: what the ledger already holds (less the applications this file replaces)
+        # plus this file's rows in file order must stay within each entry's amount.
+        self.report(
+            "amount",
+            f"""
+            WITH touched AS (
+                SELECT row_no, amount, applied_id AS entry_id FROM import_app
+                UNION ALL SELECT row_no, amount, applying_id FROM import_app
+            ), base AS (
+                SELECT t.entry_id, sum(a.amount) AS applied
+                  FROM (SELECT DISTINCT entry_id FROM touched) t
+                  JOIN {APPLICATION} a ON (a.applied_entry_id = t.entry_id OR a.applying_entry_id = t.entry_id)
+                 WHERE a.undone_on IS NULL
+                   AND NOT EXISTS (SELECT 1 FROM import_app f WHERE f.external_id = a.external_id)
+                 GROUP BY t.entry_id
+            ), running AS (
+                SELECT t.row_no, t.amount, e.id, e.external_id, abs(e.amount) AS entry_amount,
+                       coalesce(b.applied, 0) + sum(t.amount) OVER (PARTITION BY e.id ORDER BY t.row_no) AS total
+                  FROM touched t JOIN {ENTRY} e ON e.id = t.entry_id LEFT JOIN base b ON b.entry_id = e.id
+            )
+            SELECT row_no, amount, external_id, total, entry_amount FROM (
+                SELECT DISTINCT ON (id) * FROM running WHERE total > entry_amount ORDER BY id, row_no
+            ) over_applied
+            """,
+            params,
+            lambda amount, ext, total, limit: (
+                f"Over-application: applying {amount} brings the total applied to entry '{ext}' "
+                f"to {total}, more than its amount of {limit}."
+            ),
+        )
+
+    def write(self) -> Written:
+        params = {"tenant": self.tenant.pk}
+        self.cursor.execute("DROP TABLE IF EXISTS import_touched")
+        self.cursor.execute(
+            f"""
+            CREATE TEMP TABLE import_touched ON COMMIT DROP AS
+            WITH up AS (
+                INSERT INTO {APPLICATION} AS a (tenant_id, external_id, applying_entry_id, applied_entry_id,
+                       amount, posting_date, created_at)
+                SELECT %(tenant)s, external_id, applying_id, applied_id, amount, posting_date, now()
+                  FROM import_app ORDER BY posting_date, row_no
+                ON CONFLICT (tenant_id, external_id) WHERE external_id IS NOT NULL
+                DO UPDATE SET amount = EXCLUDED.amount, posting_date = EXCLUDED.posting_date
+                 WHERE (a.amount, a.posting_date) IS DISTINCT FROM (EXCLUDED.amount, EXCLUDED.posting_date)
+                RETURNING (a.xmax = 0) AS inserted, a.applying_entry_id, a.applied_entry_id
+            )
+            SELECT * FROM up
+            """,
+            params,
+        )
+        created, updated = self.fetch(
+            "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM import_touched"
+        )[0]
+        # Remaining amounts, open flags and closed-at dates of the entries touched follow from all their
+        # active applications; closed-at is the latest application's date.
+        ids = self.fetch(
+            f"""
+            WITH entry AS (
+                SELECT applying_entry_id AS id FROM import_touched
+                UNION SELECT applied_entry_id FROM import_touched
+            ), totals AS (
+                SELECT e.id, CASE WHEN e.document_type IN {_DEBIT_SQL}
+                                  THEN e.amount - coalesce(r.applied, m.applied, 0)
+                                  ELSE e.amount + coalesce(r.applied, m.applied, 0) END AS remaining,
+                       coalesce(r.last_on, m.last_on, e.posting_date) AS last_on
+                  FROM entry JOIN {ENTRY} e ON e.id = entry.id
+                  LEFT JOIN LATERAL (
+                      SELECT sum(a.amount) AS applied, max(a.posting_date) AS last_on FROM {APPLICATION} a
+                       WHERE a.applied_entry_id = e.id AND a.undone_on IS NULL HAVING count(*) > 0) r ON true
+                  LEFT JOIN LATERAL (
+                      SELECT sum(a.amount) AS applied, max(a.posting_date) AS last_on FROM {APPLICATION} a
+                       WHERE a.applying_entry_id = e.id AND a.undone_on IS NULL HAVING count(*) > 0) m ON true
+            ), changed AS (
+                UPDATE {ENTRY} e
+                   SET remaining_amount = t.remaining,
+                       remaining_amount_lcy = {_remaining_lcy("t.remaining", "e.amount", "e.amount_lcy")},
+                       is_open = t.remaining <> 0,
+                       closed_at = CASE WHEN t.remaining = 0 THEN t.last_on END,
+                       updated_at = now()
+                  FROM totals t
+                 WHERE e.id = t.id
+                   AND (e.remaining_amount, e.is_open, e.closed_at)
+                       IS DISTINCT FROM (t.remaining, t.remaining <> 0, CASE WHEN t.remaining = 0 THEN t.last_on END)
+                RETURNING e.customer_id
+            )
+            SELECT DISTINCT customer_id FROM changed
+            """,
+            params,
+        )
+        return Written(created=created, updated=updated, customer_ids=[i for (i,) in ids])
+
+    def cleanup(self) -> None:
+        self.cursor.execute("DROP TABLE IF EXISTS import_app")
+        self.cursor.execute("DROP TABLE IF EXISTS import_touched")
+
+
+WRITERS = {"customers": CustomersWriter, "entries": EntriesWriter, "applications": ApplicationsWriter}

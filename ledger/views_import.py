@@ -1,0 +1,66 @@
+"""Pages of the ERP imports: upload a file, then watch its progress and read the result (or the errors)."""
+
+from django import forms
+from django.http import Http404
+from django.shortcuts import redirect
+from django.views.generic import TemplateView
+
+from creditcontrol.models import Role
+from creditcontrol.pages import TenantPageMixin
+
+from .imports.jobs import import_job_start, job_get
+
+KIND_CHOICES = [
+    ("customers", "Customers"),
+    ("entries", "Ledger entries"),
+    ("applications", "Applications"),
+]
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(choices=KIND_CHOICES, label="What the file holds")
+    file = forms.FileField(label="CSV file (UTF-8, with a header row)")
+
+
+class ImportPageMixin(TenantPageMixin):
+    read_role = Role.MANAGER
+    write_role = Role.MANAGER
+
+
+class ImportView(ImportPageMixin, TemplateView):
+    template_name = "ledger/import.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", ImportForm(initial={"kind": self.request.GET.get("kind", "entries")}))
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = ImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        job_id = import_job_start(
+            tenant=self.tenant,
+            kind=form.cleaned_data["kind"],
+            upload=form.cleaned_data["file"],
+            user=request.user,
+        )
+        return redirect("ledger-import-job", tenant_slug=self.tenant.slug, job_id=job_id)
+
+
+class ImportJobView(ImportPageMixin, TemplateView):
+    template_name = "ledger/import_job.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        job = job_get(tenant_id=self.tenant.pk, job_id=kwargs["job_id"])
+        if job is None:
+            raise Http404("No such import.")
+        context.update(job=job, job_id=kwargs["job_id"])
+        return context
+
+
+class ImportProgressView(ImportJobView):
+    """The fragment the job page polls every second until the import is done."""
+
+    template_name = "ledger/import_progress.html"
