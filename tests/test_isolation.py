@@ -1,8 +1,8 @@
 """Tenancy fails closed: a user of tenant B never sees or touches tenant A's rows, on any route."""
 
 import re
-from types import SimpleNamespace
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,10 +11,10 @@ from creditcontrol.models import Role
 from creditcontrol.tenancy import tenant_context
 from customers.models import Contact, CustomerGroup
 from customers.services import credit_limit_change
+from ledger.imports.jobs import import_job_start
 from ledger.services import entries_apply
 from tests import factories
 from tests.factories import D
-from ledger.imports.jobs import import_job_start
 from tests.isolation import PARAMETER_LITERALS, TENANT_ROUTES, tenant_routes
 
 MARKER = "ALPHA-SECRET"

@@ -13,7 +13,6 @@ from customers.models import Customer
 from ledger.imports.jobs import job_update
 from ledger.models import LedgerEntry
 
-
 CUSTOMERS = b"code,name\nC001,Acme Foods Ltd\nC002,Baker Ltd\n"
 ENTRIES = b"external_id,customer,document_type,document_no,posting_date,amount\nINV-1,C001,invoice,SI1,2025-01-15,100.00\n"
 BAD_ENTRIES = (
