@@ -8,13 +8,17 @@ from creditcontrol.models import Tenant
 
 def run(stdout, *, customers: int, entries: int) -> None:
     slug = f"bench-seed-{int(time.time())}"
-    tenant = Tenant.objects.create(slug=slug, name="Seed benchmark", local_currency="GBP", time_zone="Europe/London")
+    tenant = Tenant.objects.create(
+        slug=slug, name="Seed benchmark", local_currency="GBP", time_zone="Europe/London"
+    )
     try:
         started = time.monotonic()
         tenant_seed(tenant, customers=customers, entries=entries, progress=stdout.write)
         elapsed = time.monotonic() - started
-        stdout.write(f"seed_demo: {customers:,} customers, ~{entries:,} entries in {elapsed:.1f} s "
-                     f"({entries / elapsed:,.0f} entries/s)")
+        stdout.write(
+            f"seed_demo: {customers:,} customers, ~{entries:,} entries in {elapsed:.1f} s "
+            f"({entries / elapsed:,.0f} entries/s)"
+        )
     finally:
         _drop(tenant)
 
@@ -23,17 +27,32 @@ def _drop(tenant: Tenant) -> None:
     """Remove the benchmark tenant's rows set-based (a cascade through the ORM would load them all)."""
     from django.db import connection, transaction
 
-    tables = ["ledger_application", "ledger_ledgerentry", "aging_customerstatistics", "customers_contact",
-              "customers_creditlimitchange", "customers_customer_linked_customers", "customers_customer",
-              "customers_customergroup", "customers_branch", "customers_paymentterms", "aging_agingband",
-              "aging_agingsetup"]
+    tables = [
+        "ledger_application",
+        "ledger_ledgerentry",
+        "aging_customerstatistics",
+        "customers_contact",
+        "customers_creditlimitchange",
+        "customers_customer_linked_customers",
+        "customers_customer",
+        "customers_customergroup",
+        "customers_branch",
+        "customers_paymentterms",
+        "aging_agingband",
+        "aging_agingsetup",
+    ]
     with transaction.atomic(), connection.cursor() as cursor:
         for table in tables:
             if table == "customers_customer_linked_customers":
-                cursor.execute(f"DELETE FROM {table} WHERE from_customer_id IN "  # noqa: S608
-                               "(SELECT id FROM customers_customer WHERE tenant_id = %s)", [tenant.pk])
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE from_customer_id IN "  # noqa: S608
+                    "(SELECT id FROM customers_customer WHERE tenant_id = %s)",
+                    [tenant.pk],
+                )
             elif table == "customers_customergroup":
-                cursor.execute("UPDATE customers_customergroup SET parent_id = NULL WHERE tenant_id = %s", [tenant.pk])
+                cursor.execute(
+                    "UPDATE customers_customergroup SET parent_id = NULL WHERE tenant_id = %s", [tenant.pk]
+                )
                 cursor.execute(f"DELETE FROM {table} WHERE tenant_id = %s", [tenant.pk])  # noqa: S608
             else:
                 cursor.execute(f"DELETE FROM {table} WHERE tenant_id = %s", [tenant.pk])  # noqa: S608

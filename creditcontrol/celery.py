@@ -18,4 +18,10 @@ app.conf.beat_schedule = {
         "task": "aging.tasks.dispatch_nightly_recalculations",
         "schedule": crontab(minute="*/15"),
     },
+    # Promises to pay fall due at each tenant's midnight, so this runs hourly (it is idempotent and only
+    # reads pending promises): a promise is found broken within the hour its grace period ends.
+    "evaluate-promises": {
+        "task": "interactions.tasks.dispatch_promise_evaluations",
+        "schedule": crontab(minute=5),
+    },
 }

@@ -124,12 +124,16 @@ def tenant_seed(tenant: Tenant, *, customers: int, entries: int, progress: Progr
             for label, sql in _SEED_STEPS:
                 started = time.monotonic()
                 cursor.execute(sql, params)
-                progress(f"{tenant.slug}: {label} ({cursor.rowcount:,} rows, {time.monotonic() - started:.1f} s)")
+                progress(
+                    f"{tenant.slug}: {label} ({cursor.rowcount:,} rows, {time.monotonic() - started:.1f} s)"
+                )
             if rebuild:
                 started = time.monotonic()
                 for _, definition in rebuild:
                     cursor.execute(definition)
-                progress(f"{tenant.slug}: {len(rebuild)} indexes rebuilt ({time.monotonic() - started:.1f} s)")
+                progress(
+                    f"{tenant.slug}: {len(rebuild)} indexes rebuilt ({time.monotonic() - started:.1f} s)"
+                )
             ids = list(Customer.objects.values_list("pk", flat=True))
             statistics_mark_stale(customer_ids=ids)
         with connection.cursor() as cursor:
@@ -227,7 +231,9 @@ _SEED_STEPS = [
          CROSS JOIN LATERAL (SELECT %(today)s::date - (hashint4(i + 7) & 2147483647) %% 540 AS posting_date) d
     """,
     ),
-    ("settlements planned", """
+    (
+        "settlements planned",
+        """
         CREATE TEMP TABLE demo_settle ON COMMIT DROP AS
         SELECT s.*, nextval('ledger_ledgerentry_id_seq') AS invoice_id,
                CASE WHEN s.credit_memo_amount > 0 THEN nextval('ledger_ledgerentry_id_seq') END AS credit_memo_id,
@@ -245,8 +251,11 @@ _SEED_STEPS = [
                                                  ELSE 40 + (v.r2 * 160)::int END AS pay_date,
                                CASE WHEN v.r1 > 0.92 THEN 0.5 ELSE 1.0 END AS pay_share
                           FROM demo_invoice v) p) s
-    """),
-    ("invoices", """
+    """,
+    ),
+    (
+        "invoices",
+        """
         INSERT INTO ledger_ledgerentry (id, tenant_id, external_id, customer_id, document_type, document_no,
                posting_date, document_date, due_date, description, currency_code, amount, amount_lcy,
                remaining_amount, remaining_amount_lcy, is_open, closed_at, branch_id, on_hold, created_at, updated_at)
@@ -256,8 +265,11 @@ _SEED_STEPS = [
                     ELSE round(remaining * l.amount_lcy / amount, 2) END,
                remaining <> 0, CASE WHEN remaining = 0 THEN last_settled_on END, branch_id, false, now(), now()
           FROM demo_settle CROSS JOIN LATERAL (SELECT round(amount * rate, 2) AS amount_lcy) l
-    """),
-    ("credit memos", """
+    """,
+    ),
+    (
+        "credit memos",
+        """
         INSERT INTO ledger_ledgerentry (id, tenant_id, external_id, customer_id, document_type, document_no,
                posting_date, document_date, due_date, description, currency_code, amount, amount_lcy,
                remaining_amount, remaining_amount_lcy, is_open, closed_at, branch_id, on_hold, created_at, updated_at)
@@ -266,8 +278,11 @@ _SEED_STEPS = [
                -credit_memo_amount, -round(credit_memo_amount * rate, 2), 0, 0, false, credit_memo_date, branch_id,
                false, now(), now()
           FROM demo_settle WHERE credit_memo_id IS NOT NULL
-    """),
-    ("payments", """
+    """,
+    ),
+    (
+        "payments",
+        """
         INSERT INTO ledger_ledgerentry (id, tenant_id, external_id, customer_id, document_type, document_no,
                posting_date, document_date, due_date, description, currency_code, amount, amount_lcy,
                remaining_amount, remaining_amount_lcy, is_open, closed_at, branch_id, on_hold, created_at, updated_at)
@@ -275,7 +290,8 @@ _SEED_STEPS = [
                pay_date, pay_date, 'Payment received', currency_code, -paid, -round(paid * rate * 1.002, 2), 0, 0,
                false, pay_date, branch_id, false, now(), now()
           FROM demo_settle WHERE payment_id IS NOT NULL
-    """),
+    """,
+    ),
     (
         "payments on account (unapplied)",
         """
@@ -292,7 +308,9 @@ _SEED_STEPS = [
          WHERE c.id %% 29 = 0
     """,
     ),
-    ("applications", """
+    (
+        "applications",
+        """
         INSERT INTO ledger_application (tenant_id, external_id, applying_entry_id, applied_entry_id, amount,
                posting_date, created_at)
         SELECT %(tenant)s, NULL, credit_memo_id, invoice_id, credit_memo_amount, credit_memo_date, now()
@@ -300,5 +318,6 @@ _SEED_STEPS = [
         UNION ALL
         SELECT %(tenant)s, NULL, payment_id, invoice_id, paid, pay_date, now()
           FROM demo_settle WHERE payment_id IS NOT NULL
-    """),
+    """,
+    ),
 ]

@@ -20,7 +20,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -51,7 +50,9 @@ def start_postgres() -> str:
     existing = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
     if "(1 row)" not in existing:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
-    return f"postgres://postgres@{quote(str(host), safe='')}/{DATABASE_NAME}"
+    # The socket directory goes in the path (postgres://user@//socket/dir/name): django-environ reads
+    # HOST from there and would not unquote a %2F-encoded host name.
+    return f"postgres://postgres@/{host}/{DATABASE_NAME}"
 
 
 def _redis_answers(socket: Path) -> bool:

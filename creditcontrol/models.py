@@ -48,6 +48,8 @@ class Membership(models.Model):
     role = models.CharField(max_length=16, choices=Role.choices)
     # The user's own "work date" (Business Central's), used as the as-of date where the tenant says so.
     work_date = models.DateField(null=True, blank=True)
+    # Per-user page settings in this tenant, e.g. {"credit_list_columns": ["code", "name", ...]}.
+    preferences = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

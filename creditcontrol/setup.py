@@ -1,4 +1,4 @@
-"""A new tenant's default setup: aging bands and the aging/recalculation settings."""
+"""A new tenant's default setup: aging bands, the aging/recalculation settings and the status codes."""
 
 from .models import Tenant
 from .tenancy import tenant_context
@@ -14,6 +14,7 @@ DEFAULT_BANDS = [
 
 def tenant_initialise(tenant: Tenant) -> None:
     from aging.models import AgingBand, AgingSetup
+    from interactions.services import status_codes_seed_defaults
 
     with tenant_context(tenant):
         AgingSetup.objects.get_or_create(tenant=tenant)
@@ -22,3 +23,4 @@ def tenant_initialise(tenant: Tenant) -> None:
                 AgingBand(tenant=tenant, position=i, label=label, from_days=low, to_days=high)
                 for i, (label, low, high) in enumerate(DEFAULT_BANDS, start=1)
             )
+        status_codes_seed_defaults()

@@ -56,6 +56,10 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
     def get_queryset(self):
         return super().get_queryset().filter(tenant=current_tenant())
 
+    def none(self):
+        """An empty queryset needs no tenant (schema generation and form defaults ask for one)."""
+        return super().get_queryset().none()
+
     def unscoped(self):
         """Every tenant's rows. Named so that each use can be found and reviewed."""
         return super().get_queryset()

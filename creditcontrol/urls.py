@@ -13,12 +13,14 @@ tenant_pages = [
     path("", include("aging.urls")),
     path("customers/", include("customers.urls")),
     path("ledger/", include("ledger.urls")),
+    path("interactions/", include("interactions.urls")),
 ]
 
 tenant_api = [
     path("", include("customers.urls_api")),
     path("", include("ledger.urls_api")),
     path("", include("aging.urls_api")),
+    path("", include("interactions.urls_api")),
 ]
 
 urlpatterns = [

@@ -10,7 +10,7 @@ from creditcontrol.models import Role
 from creditcontrol.tenancy import current_tenant
 
 from . import services
-from .filters import CustomerFilter
+from .filters import ContactFilter, CreditLimitChangeFilter, CustomerFilter
 from .models import Branch, Contact, CreditLimitChange, Customer, CustomerGroup, PaymentTerms
 
 
@@ -121,7 +121,7 @@ class ContactSerializer(serializers.ModelSerializer):
 
 class ContactViewSet(TenantAPIMixin, viewsets.ModelViewSet):
     serializer_class = ContactSerializer
-    filterset_fields = ["customer", "is_primary", "is_credit_control_contact", "is_inactive"]
+    filterset_class = ContactFilter
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def tenant_queryset(self):
@@ -164,7 +164,7 @@ class CreditLimitChangeViewSet(TenantAPIMixin, mixins.CreateModelMixin, viewsets
     """Credit limit reviews. POST records a new limit (null = no limit) and stamps "last checked"."""
 
     serializer_class = CreditLimitChangeSerializer
-    filterset_fields = ["customer"]
+    filterset_class = CreditLimitChangeFilter
     write_role = Role.MANAGER
 
     def tenant_queryset(self):

@@ -1,5 +1,7 @@
 """Forms of the customer pages."""
 
+from decimal import Decimal
+
 from django import forms
 
 
@@ -21,3 +23,9 @@ class CreditLimitReviewForm(forms.Form):
         if data.get("no_limit"):
             data["new_limit_lcy"] = None
         return data
+
+
+class RecordPaymentForm(forms.Form):
+    amount = forms.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
+    posting_date = forms.DateField()
+    document_no = forms.CharField(max_length=40)

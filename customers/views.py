@@ -1,11 +1,16 @@
 """Customer pages: the customer list and the customer card (with the credit review)."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import IntegrityError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse_lazy
+from django.views import View
 from django.views.generic import TemplateView
 
+from creditcontrol.errors import DomainError
 from creditcontrol.models import Role
 from creditcontrol.pages import TenantPageMixin
 from ledger.models import LedgerEntry
@@ -78,3 +83,301 @@ class CustomerCardView(TenantPageMixin, TemplateView):
         limit = "no limit" if change.new_limit_lcy is None else f"{change.new_limit_lcy:,.2f}"
         messages.success(request, f"Credit limit reviewed: {limit}.")
         return redirect("customer-card", tenant_slug=self.tenant.slug, pk=customer.pk)
+
+
+def _credit_list_context(request, tenant):
+    """What the credit list and its export share: the bands, the chosen columns and the filtered rows."""
+    from aging.models import AgingBand, AgingSetup, CustomerStatistics
+
+    from . import credit_list
+    from .filters import CreditListFilter
+
+    bands = list(AgingBand.objects.order_by("position"))
+    all_columns = credit_list.columns_all(bands)
+    columns = credit_list.columns_chosen(
+        all_columns, request.membership.preferences.get("credit_list_columns")
+    )
+    data = request.GET.copy()
+    if "controller" not in data and request.membership.role == Role.CONTROLLER:
+        data["controller"] = "me"  # a controller starts on their own customers
+    filterset = CreditListFilter(data, queryset=CustomerStatistics.objects.all(), request=request)
+    sort = request.GET.get("sort", "-overdue")
+    rows = credit_list.credit_list(queryset=filterset.qs, sort=sort, columns=all_columns)
+    setup = AgingSetup.objects.filter().first()
+    return {
+        "bands": bands,
+        "all_columns": all_columns,
+        "columns": columns,
+        "filter": filterset,
+        "sort": sort,
+        "rows": rows,
+        "data": data,
+        "basis": setup.basis if setup else "due_date",
+    }
+
+
+class CreditListView(TenantPageMixin, TemplateView):
+    """Clever Credit's page: every customer's credit position, sortable, filterable, every figure a link."""
+
+    template_name = "customers/credit_list.html"
+
+    def get_context_data(self, **kwargs):
+        from django.contrib.auth import get_user_model
+        from django.urls import reverse
+
+        from . import credit_list
+        from .models import Branch, CustomerGroup
+
+        context = super().get_context_data(**kwargs)
+        shared = _credit_list_context(self.request, self.tenant)
+        page = Paginator(shared["rows"], 50).get_page(self.request.GET.get("page"))
+        ledger_url = reverse("ledger-entries", kwargs={"tenant_slug": self.tenant.slug})
+        bands = {b.position: b for b in shared["bands"]}
+        table = []
+        for statistics in page:
+            cells = []
+            for column in shared["columns"]:
+                link = credit_list.entries_link(
+                    ledger_url=ledger_url,
+                    customer=statistics.customer,
+                    key=column.key,
+                    statistics=statistics,
+                    bands=bands,
+                    basis=shared["basis"],
+                )
+                cells.append(
+                    {"column": column, "value": credit_list.cell_value(statistics, column), "link": link}
+                )
+            table.append({"statistics": statistics, "customer": statistics.customer, "cells": cells})
+        query = shared["data"].copy()
+        query.pop("page", None)
+        sortless = query.copy()
+        sortless.pop("sort", None)
+        context.update(
+            shared,
+            page=page,
+            table=table,
+            query=query.urlencode(),
+            sortless=sortless.urlencode(),
+            controllers=get_user_model().objects.filter(memberships__tenant=self.tenant).order_by("username"),
+            branches=Branch.objects.all(),
+            groups=CustomerGroup.objects.select_related("parent"),
+            chosen_keys=[c.key for c in shared["columns"]],
+            can_recalculate=self.can(Role.CONTROLLER),
+            can_recalculate_all=self.can(Role.ADMIN),
+        )
+        return context
+
+
+class CreditListColumnsView(TenantPageMixin, View):
+    """Save which columns this user sees on the credit list, in the order given."""
+
+    write_role = Role.VIEWER  # a personal setting: anyone may arrange their own page
+
+    def post(self, request, *args, **kwargs):
+        from aging.models import AgingBand
+
+        from . import credit_list
+
+        known = {c.key for c in credit_list.columns_all(list(AgingBand.objects.all()))}
+        chosen = [key for key in request.POST.getlist("columns") if key in known]
+        order = {key: request.POST.get(f"order_{key}", "") for key in chosen}
+        chosen.sort(key=lambda key: int(order[key]) if order[key].isdigit() else 999)
+        request.membership.preferences["credit_list_columns"] = chosen
+        request.membership.save(update_fields=["preferences"])
+        messages.success(request, "Columns saved." if chosen else "Columns reset to the defaults.")
+        return redirect(
+            f"{reverse_lazy('credit-list', kwargs={'tenant_slug': self.tenant.slug})}"
+            f"?{request.POST.get('query', '')}"
+        )
+
+
+class CreditListExportView(TenantPageMixin, View):
+    """The filtered credit list as CSV, every row and every column, streamed."""
+
+    def get(self, request, *args, **kwargs):
+        import csv
+
+        from django.http import StreamingHttpResponse
+
+        from . import credit_list
+
+        shared = _credit_list_context(request, self.tenant)
+        columns = shared["all_columns"]
+
+        class Echo:
+            def write(self, value):
+                return value
+
+        writer = csv.writer(Echo())
+
+        def rows():
+            yield writer.writerow([c.label for c in columns])
+            for statistics in shared["rows"].iterator(chunk_size=2000):
+                yield writer.writerow([credit_list.cell_text(statistics, c) for c in columns])
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        filename = f"credit-list-{self.tenant.slug}-{self.tenant.today():%Y-%m-%d}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+class CreditListRecalculateView(TenantPageMixin, View):
+    """Recalculate the selected customers now (controllers), or everything (admins), on the worker."""
+
+    def post(self, request, *args, **kwargs):
+        from aging.services import recalculation_start
+
+        if request.POST.get("scope") == "all":
+            if not self.can(Role.ADMIN):
+                raise PermissionDenied("Only a tenant admin can recalculate everything.")
+            try:
+                recalculation_start(kind="all", user=request.user)
+            except IntegrityError:
+                messages.error(request, "A Recalculate All is already queued or running.")
+            else:
+                messages.success(request, "Recalculate All has started: follow it on the recalculation page.")
+        else:
+            ids = selected_customer_ids(request)
+            if not ids:
+                messages.error(request, "Tick the customers to recalculate first.")
+            else:
+                try:
+                    recalculation_start(kind="entries", user=request.user, customer_ids=ids)
+                except DomainError as error:
+                    messages.error(request, error.message)
+                else:
+                    messages.success(
+                        request, f"Recalculating {len(ids)} customer{'s' if len(ids) > 1 else ''}."
+                    )
+        back = "balance-due" if request.POST.get("next") == "balance-due" else "credit-list"
+        return redirect(
+            f"{reverse_lazy(back, kwargs={'tenant_slug': self.tenant.slug})}?{request.POST.get('query', '')}"
+        )
+
+
+def selected_customer_ids(request) -> list[int]:
+    """The customers a bulk action applies to: the ticked rows, or every row the filters select."""
+    from django.http import QueryDict
+
+    from aging.models import CustomerStatistics
+
+    from .filters import CreditListFilter
+
+    if "all_filtered" in request.POST:
+        data = QueryDict(request.POST["all_filtered"])
+        statuses = data.getlist("balance_status")
+        queryset = CustomerStatistics.objects.all()
+        if statuses:
+            queryset = queryset.filter(balance_status__in=statuses)
+            data = data.copy()
+            data.setlist("balance_status", [])
+        return list(
+            CreditListFilter(data, queryset=queryset, request=request).qs.values_list(
+                "customer_id", flat=True
+            )
+        )
+    return [int(i) for i in request.POST.getlist("customers") if i.isdigit()]
+
+
+class FactBoxView(TenantPageMixin, TemplateView):
+    """The fact boxes beside the credit list for one customer (loaded with htmx when a row is chosen)."""
+
+    template_name = "customers/factbox.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        customer = get_object_or_404(
+            Customer.objects.select_related("statistics", "payment_terms", "group", "branch", "controller"),
+            pk=self.kwargs["pk"],
+        )
+        context.update(
+            customer=customer,
+            statistics=getattr(customer, "statistics", None),
+            contact=customer.contacts.filter(is_credit_control_contact=True, is_inactive=False).first()
+            or customer.contacts.filter(is_primary=True).first(),
+        )
+        return context
+
+
+class BalanceDueReportView(TenantPageMixin, TemplateView):
+    """Customers by balance status (outstanding / credit / zero), type and group; select rows for bulk
+    actions; record a payment from a row (applied to the oldest due invoices first)."""
+
+    template_name = "customers/balance_due.html"
+
+    def get_context_data(self, **kwargs):
+        from aging.models import CustomerStatistics
+
+        from .filters import CreditListFilter
+        from .models import CustomerGroup
+
+        context = super().get_context_data(**kwargs)
+        data = self.request.GET.copy()
+        statuses = data.getlist("balance_status") or ["outstanding", "credit", "zero"]
+        data.setlist("balance_status", [])
+        filterset = CreditListFilter(
+            data,
+            queryset=CustomerStatistics.objects.filter(balance_status__in=statuses),
+            request=self.request,
+        )
+        rows = filterset.qs.select_related("customer", "customer__group").order_by(
+            "-balance_lcy", "customer_id"
+        )
+        page = Paginator(rows, 50).get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            page=page,
+            query=query.urlencode(),
+            statuses=statuses,
+            data=self.request.GET,
+            groups=CustomerGroup.objects.select_related("parent"),
+            customer_types=Customer.objects.exclude(customer_type="")
+            .order_by("customer_type")
+            .values_list("customer_type", flat=True)
+            .distinct(),
+            total=filterset.qs.count(),
+            today=self.tenant.today(),
+            can_record=self.can(Role.CONTROLLER),
+        )
+        return context
+
+
+class RecordPaymentView(TenantPageMixin, TemplateView):
+    """POST from a balance due row: post the payment, apply it oldest due first, show the new balance."""
+
+    template_name = "customers/_balance_due_row.html"
+
+    def post(self, request, *args, **kwargs):
+        from aging.models import CustomerStatistics
+        from aging.services import recalculate_entries
+        from ledger.services import payment_record
+
+        from .forms import RecordPaymentForm
+
+        customer = get_object_or_404(Customer.objects.all(), pk=kwargs["pk"])
+        form = RecordPaymentForm(request.POST)
+        error = None
+        if form.is_valid():
+            try:
+                payment_record(customer=customer, user=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                error = exc.message
+            else:
+                # One customer: refresh its figures now, so the row shows the new balance at once.
+                recalculate_entries(trigger="posting", customer_ids=[customer.pk], user=request.user)
+        else:
+            error = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
+        statistics = CustomerStatistics.objects.select_related("customer", "customer__group").get(
+            pk=customer.pk
+        )
+        context = {
+            "s": statistics,
+            "tenant": self.tenant,
+            "today": self.tenant.today(),
+            "can_record": True,
+            "error": error,
+            "recorded": error is None,
+        }
+        return self.render_to_response(context, status=200 if error is None else 400)

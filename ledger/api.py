@@ -15,7 +15,7 @@ from customers.api import TenantRelatedField
 from customers.models import Branch, Customer
 
 from . import selectors, services
-from .filters import LedgerEntryFilter
+from .filters import ApplicationFilter, LedgerEntryFilter
 from .models import Application, LedgerEntry
 
 
@@ -138,7 +138,7 @@ class ApplicationViewSet(TenantAPIMixin, mixins.CreateModelMixin, viewsets.ReadO
     """Applications of payments and credit memos to invoices. Omit the amount to apply as much as possible."""
 
     serializer_class = ApplicationSerializer
-    filterset_fields = ["applying_entry", "applied_entry"]
+    filterset_class = ApplicationFilter
     ordering = ["posting_date", "id"]
 
     def tenant_queryset(self):

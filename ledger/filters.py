@@ -4,7 +4,7 @@ import django_filters
 
 from customers.models import Branch, Customer
 
-from .models import DocumentType, LedgerEntry
+from .models import Application, DocumentType, LedgerEntry
 
 
 def _tenant_customers(request):
@@ -25,10 +25,24 @@ class LedgerEntryFilter(django_filters.FilterSet):
     due_to = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
     posting_from = django_filters.DateFilter(field_name="posting_date", lookup_expr="gte")
     posting_to = django_filters.DateFilter(field_name="posting_date", lookup_expr="lte")
+    document_from = django_filters.DateFilter(field_name="document_date", lookup_expr="gte")
+    document_to = django_filters.DateFilter(field_name="document_date", lookup_expr="lte")
     branch = django_filters.ModelChoiceFilter(queryset=_tenant_branches)
     currency = django_filters.CharFilter(field_name="currency_code", lookup_expr="iexact")
     on_hold = django_filters.BooleanFilter()
 
     class Meta:
         model = LedgerEntry
+        fields = []
+
+
+class ApplicationFilter(django_filters.FilterSet):
+    applying_entry = django_filters.NumberFilter(field_name="applying_entry_id")
+    applied_entry = django_filters.NumberFilter(field_name="applied_entry_id")
+    posting_from = django_filters.DateFilter(field_name="posting_date", lookup_expr="gte")
+    posting_to = django_filters.DateFilter(field_name="posting_date", lookup_expr="lte")
+    active = django_filters.BooleanFilter(field_name="undone_on", lookup_expr="isnull")
+
+    class Meta:
+        model = Application
         fields = []

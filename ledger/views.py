@@ -10,6 +10,17 @@ from .filters import LedgerEntryFilter
 from .models import DocumentType
 
 PAGE_SIZE = 50
+NARROWING_FILTERS = (
+    "customer",
+    "customer_code",
+    "document_no",
+    "due_from",
+    "due_to",
+    "posting_from",
+    "posting_to",
+    "document_from",
+    "document_to",
+)
 
 
 class LedgerEntryListView(TenantPageMixin, TemplateView):
@@ -23,18 +34,7 @@ class LedgerEntryListView(TenantPageMixin, TemplateView):
         entries = filterset.qs.order_by("posting_date", "id")
         # Totals need one pass over the filtered rows: fine for a customer or a date range; over a whole
         # tenant's ledger they are left out rather than slow the page down.
-        narrowed = any(
-            self.request.GET.get(k)
-            for k in (
-                "customer",
-                "customer_code",
-                "document_no",
-                "due_from",
-                "due_to",
-                "posting_from",
-                "posting_to",
-            )
-        )
+        narrowed = any(self.request.GET.get(k) for k in NARROWING_FILTERS)
         totals = selectors.ledger_entry_totals(entries) if narrowed else None
         paginator = Paginator(entries, PAGE_SIZE)
         if totals is not None:

@@ -1,0 +1,164 @@
+"""The credit list (Clever Credit's page): one row per customer with its stored credit figures.
+
+Columns are declared once here: label, the field a sort uses, how the value is shown, and which ledger
+entries stand behind a figure, so every figure on the page is a link to exactly those entries.
+"""
+
+import datetime
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.db.models import F, Q
+
+from aging.models import AgingBand, AgingBasis, CustomerStatistics
+
+from .models import Customer, CustomerGroup
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    sort: str  # ORM path from Customer
+    kind: str = "text"  # text, money, days, count, date, status
+    default: bool = True
+
+
+BASE_COLUMNS = [
+    Column("code", "No.", "customer__code"),
+    Column("name", "Name", "customer__name"),
+    Column("payment_terms", "Payment terms", "customer__payment_terms__code"),
+    Column("balance", "Balance (LCY)", "balance_lcy", "money"),
+    Column("credit_limit", "Credit limit (LCY)", "customer__credit_limit_lcy", "money"),
+    Column("account_status", "Account status", "is_overdue", "status"),
+    Column("held_sales", "Credit-held documents", "held_sales_documents", "count"),
+    Column("held_service", "Credit-held service documents", "held_service_documents", "count", False),
+    Column("overdue", "Overdue balance (LCY)", "overdue_balance_lcy", "money"),
+    Column("not_due", "Not due (LCY)", "not_due_lcy", "money", False),
+]
+TAIL_COLUMNS = [
+    Column("avg_days_to_pay", "Avg. days to pay", "avg_days_to_pay", "days"),
+    Column("avg_overdue_days", "Avg. overdue days", "avg_overdue_days", "days"),
+    Column("weighted_days_late", "Weighted days late", "weighted_days_late", "days", False),
+    Column("avg_days_overdue_open", "Avg. days overdue (open)", "avg_days_overdue_open", "days", False),
+    Column("open_invoices", "Open invoices", "open_invoices_count", "count", False),
+    Column("last_payment", "Last payment", "last_payment_date", "date", False),
+    Column("todos", "To-dos", "todo_count", "count"),
+    Column("overdue_todos", "Overdue to-dos", "overdue_todo_count", "count"),
+    Column("controller", "Controller", "customer__controller__username"),
+    Column("branch", "Branch", "customer__branch__code", default=False),
+    Column("group", "Group", "customer__group__code", default=False),
+    Column("customer_type", "Type", "customer__customer_type", default=False),
+]
+
+
+def columns_all(bands: list[AgingBand]) -> list[Column]:
+    band_columns = [Column(f"band_{b.position}", b.label, f"band_{b.position}_lcy", "money") for b in bands]
+    return BASE_COLUMNS + band_columns + TAIL_COLUMNS
+
+
+def columns_chosen(all_columns: list[Column], chosen_keys: list[str] | None) -> list[Column]:
+    by_key = {c.key: c for c in all_columns}
+    if not chosen_keys:
+        return [c for c in all_columns if c.default]
+    return [by_key[k] for k in chosen_keys if k in by_key] or [c for c in all_columns if c.default]
+
+
+ACCOUNT_STATUSES = {
+    "over_limit": Q(is_over_credit_limit=True),
+    "overdue": Q(is_overdue=True),
+    "blocked": Q(is_blocked=True),
+    "ok": Q(is_over_credit_limit=False, is_overdue=False, is_blocked=False),
+}
+
+
+def group_and_descendants(group_id: int) -> list[int]:
+    """A group and every group below it (groups are a tree of a few levels; read once, walked here)."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent in CustomerGroup.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent, []).append(pk)
+    found, todo = [], [group_id]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def credit_list(*, queryset, sort: str, columns: list[Column]):
+    """Customers' statistics rows with their customer, sorted by any column (empty figures last)."""
+    by_key = {c.key: c for c in columns}
+    descending = sort.startswith("-")
+    column = by_key.get(sort.lstrip("-")) or by_key.get("code") or columns[0]
+    field = F(column.sort)
+    order = field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
+    return queryset.select_related(
+        "customer", "customer__payment_terms", "customer__controller", "customer__branch", "customer__group"
+    ).order_by(order, "customer_id")
+
+
+def entries_link(
+    *,
+    ledger_url: str,
+    customer: Customer,
+    key: str,
+    statistics: CustomerStatistics | None,
+    bands: dict[int, AgingBand],
+    basis: str,
+) -> str | None:
+    """The ledger entries page filtered to exactly the entries behind one figure of one customer."""
+    params: dict[str, str] = {"customer": str(customer.pk)}
+    as_of = statistics.as_of_date if statistics and statistics.as_of_date else None
+    if key in ("balance", "code"):
+        params["open"] = "true"
+    elif key == "overdue" and as_of:
+        params.update(open="true", due_to=(as_of - datetime.timedelta(days=1)).isoformat())
+    elif key == "not_due" and as_of:
+        params.update(open="true", due_from=as_of.isoformat())
+    elif key.startswith("band_") and as_of:
+        band = bands.get(int(key.removeprefix("band_")))
+        if band is None:
+            return None
+        prefix = {
+            AgingBasis.DUE_DATE: "due",
+            AgingBasis.POSTING_DATE: "posting",
+            AgingBasis.DOCUMENT_DATE: "document",
+        }[AgingBasis(basis)]
+        params["open"] = "true"
+        # days past the basis date d = as_of - date lies in [from, to]  <=>  date in [as_of - to, as_of - from]
+        if band.to_days is not None:
+            params[f"{prefix}_from"] = (as_of - datetime.timedelta(days=band.to_days)).isoformat()
+        if band.from_days is not None:
+            params[f"{prefix}_to"] = (as_of - datetime.timedelta(days=band.from_days)).isoformat()
+    elif key in ("avg_days_to_pay", "avg_overdue_days", "weighted_days_late"):
+        params.update(open="false", document_type="invoice")
+    elif key in ("avg_days_overdue_open",) and as_of:
+        params.update(
+            open="true", document_type="invoice", due_to=(as_of - datetime.timedelta(days=1)).isoformat()
+        )
+    elif key == "open_invoices":
+        params.update(open="true", document_type="invoice")
+    elif key == "last_payment":
+        params.update(document_type="payment")
+    else:
+        return None
+    return f"{ledger_url}?{urlencode(params)}"
+
+
+def cell_value(statistics: CustomerStatistics, column: Column):
+    """The value a cell shows (money and days as Decimals, statuses as a list of labels)."""
+    if column.kind == "status":
+        return statistics.account_statuses
+    value = statistics
+    for part in column.sort.split("__"):
+        value = getattr(value, part, None) if value is not None else None
+    if column.key == "credit_limit" and value is None:
+        return "no limit"
+    return value
+
+
+def cell_text(statistics: CustomerStatistics, column: Column) -> str:
+    value = cell_value(statistics, column)
+    if isinstance(value, list):
+        return ", ".join(value)
+    return "" if value is None else str(value)

@@ -1,0 +1,1 @@
+"""Foundation: sign-in, tenancy, API plumbing, health, management commands and deployment files."""
