@@ -1,15 +1,26 @@
-"""Reads of the stored credit statistics."""
+"""Reads of the credit statistics: stored per-customer figures, live figures as of a date, tenant KPIs."""
 
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import connection
 from django.db.models import Count, F, Q, Sum
 
-from .models import CustomerStatistics
+from creditcontrol.tenancy import current_tenant
+
+from .figures import FIGURE_COLUMNS, figures_params, figures_sql
+from .models import AgingBand, AgingSetup, CustomerStatistics, KpiSnapshot, RecalculationRun
+
+CENT = Decimal("0.01")
+# Net credit sales: what was invoiced less what was credited back.
+CREDIT_SALES_TYPES = ("invoice", "credit_memo")
 
 
 def tenant_totals() -> dict:
     return CustomerStatistics.objects.aggregate(
         customers=Count("customer_id"),
-        balance_lcy=Sum("balance_lcy"),
-        overdue_balance_lcy=Sum("overdue_balance_lcy"),
+        total_balance_lcy=Sum("balance_lcy"),
+        total_overdue_lcy=Sum("overdue_balance_lcy"),
         overdue_customers=Count("customer_id", filter=Q(overdue_balance_lcy__gt=0)),
         stale_customers=Count("customer_id", filter=Q(calculated_version__lt=F("ledger_version"))),
     )
@@ -20,4 +31,161 @@ def top_overdue_customers(*, limit: int):
         CustomerStatistics.objects.filter(overdue_balance_lcy__gt=0)
         .select_related("customer")
         .order_by("-overdue_balance_lcy")[:limit]
+    )
+
+
+def statistics_list():
+    """Stored statistics with their customer, for lists, filters and sorting (see aging.filters)."""
+    return CustomerStatistics.objects.select_related("customer").order_by("customer__code")
+
+
+def aging_bands() -> list[AgingBand]:
+    return list(AgingBand.objects.order_by("position"))
+
+
+def customer_figures(*, customer_ids: list[int], as_of: datetime.date) -> dict[int, dict]:
+    """Every figure of these customers as of `as_of`, computed now from the ledger (not stored).
+
+    Same SQL as the recalculation; used for a work-date as-of, which differs per user and so is never
+    stored. The ledger is taken as it stands (remaining amounts today); D only moves the aging date.
+    """
+    setup, _ = AgingSetup.objects.get_or_create(tenant=current_tenant())
+    sql = figures_sql(bands=aging_bands(), basis=setup.basis, restrict_to_ids=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, figures_params(tenant_id=current_tenant().pk, as_of=as_of, ids=list(customer_ids))
+        )
+        names = [column.name for column in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return {row["customer_id"]: {column: row[column] for column in FIGURE_COLUMNS} for row in rows}
+
+
+def tenant_ar_as_of(*, as_of: datetime.date) -> tuple[Decimal, Decimal]:
+    """(AR, current AR) of the tenant at the end of `as_of`: Σ remaining (LCY) of entries open then,
+    and of those not yet due. Remaining as of a date is the amount less the applications posted by
+    then and not undone by then, at the entry's own posting rate (as ledger.selectors)."""
+    sql = """
+        WITH moved AS (
+            SELECT applied_entry_id AS entry_id, SUM(amount) AS applied
+              FROM ledger_application
+             WHERE tenant_id = %(tenant)s AND posting_date <= %(as_of)s
+               AND (undone_on IS NULL OR undone_on > %(as_of)s)
+             GROUP BY applied_entry_id
+            UNION ALL
+            SELECT applying_entry_id, -SUM(amount)
+              FROM ledger_application
+             WHERE tenant_id = %(tenant)s AND posting_date <= %(as_of)s
+               AND (undone_on IS NULL OR undone_on > %(as_of)s)
+             GROUP BY applying_entry_id
+        ),
+        remaining AS (
+            SELECT e.due_date,
+                   CASE WHEN e.amount = 0 THEN 0
+                        WHEN COALESCE(m.applied, 0) = 0 THEN e.amount_lcy
+                        ELSE ROUND((e.amount - m.applied) * e.amount_lcy / e.amount, 2) END AS remaining_lcy
+              FROM ledger_ledgerentry e
+              LEFT JOIN (SELECT entry_id, SUM(applied) AS applied FROM moved GROUP BY entry_id) m
+                ON m.entry_id = e.id
+             WHERE e.tenant_id = %(tenant)s AND e.posting_date <= %(as_of)s
+        )
+        SELECT COALESCE(SUM(remaining_lcy), 0),
+               COALESCE(SUM(remaining_lcy) FILTER (WHERE due_date >= %(as_of)s), 0)
+          FROM remaining
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"tenant": current_tenant().pk, "as_of": as_of})
+        ar, current = cursor.fetchone()
+    return Decimal(ar).quantize(CENT), Decimal(current).quantize(CENT)
+
+
+def credit_sales(*, after: datetime.date, until: datetime.date) -> Decimal:
+    """Net credit sales (LCY) posted in (after, until]: invoices less credit memos."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(SUM(amount_lcy), 0) FROM ledger_ledgerentry WHERE tenant_id = %s "
+            "AND document_type = ANY(%s) AND posting_date > %s AND posting_date <= %s",
+            [current_tenant().pk, list(CREDIT_SALES_TYPES), after, until],
+        )
+        return Decimal(cursor.fetchone()[0]).quantize(CENT)
+
+
+def _days(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def cei_for_month(*, month_start: datetime.date, as_of: datetime.date) -> Decimal | None:
+    """Collection effectiveness index of the month starting `month_start`, up to `as_of`:
+    (AR at start + credit sales − AR at end) ÷ (AR at start + credit sales − current AR at end) × 100."""
+    ar_start, _ = tenant_ar_as_of(as_of=month_start - datetime.timedelta(days=1))
+    ar_end, current_end = tenant_ar_as_of(as_of=as_of)
+    sales = credit_sales(after=month_start - datetime.timedelta(days=1), until=as_of)
+    denominator = ar_start + sales - current_end
+    if denominator == 0:
+        return None
+    return _days((ar_start + sales - ar_end) / denominator * 100)
+
+
+def tenant_kpis(*, as_of: datetime.date) -> dict:
+    """The tenant's KPIs as of a date: AR, overdue, aging totals, DSO, best possible DSO, ADD, CEI."""
+    setup, _ = AgingSetup.objects.get_or_create(tenant=current_tenant())
+    period = setup.dso_period_days
+    ar, current = tenant_ar_as_of(as_of=as_of)
+    sales = credit_sales(after=as_of - datetime.timedelta(days=period), until=as_of)
+    dso = best = None
+    if sales > 0:
+        dso = _days(ar / sales * period)
+        best = _days(current / sales * period)
+    bands = aging_bands()
+    sums = CustomerStatistics.objects.aggregate(
+        customers=Count("customer_id"),
+        **{f"band_{band.position}": Sum(f"band_{band.position}_lcy") for band in bands},
+    )
+    return {
+        "date": as_of,
+        "customers_count": sums.pop("customers"),
+        "total_ar_lcy": ar,
+        "overdue_lcy": ar - current,
+        "not_due_lcy": current,
+        "band_totals_lcy": [
+            {
+                "position": band.position,
+                "label": band.label,
+                "amount_lcy": str(sums[f"band_{band.position}"] or CENT * 0),
+            }
+            for band in bands
+        ],
+        "credit_sales_lcy": sales,
+        "dso_period_days": period,
+        "dso": dso,
+        "best_possible_dso": best,
+        "add": None if dso is None else dso - best,
+        "cei_month_to_date": cei_for_month(month_start=as_of.replace(day=1), as_of=as_of),
+    }
+
+
+def kpi_history(*, since: datetime.date | None = None):
+    snapshots = KpiSnapshot.objects.order_by("date")
+    if since is not None:
+        snapshots = snapshots.filter(date__gte=since)
+    return snapshots
+
+
+def cei_by_month(*, since: datetime.date | None = None) -> list[dict]:
+    """CEI per month, from the last snapshot taken in each month (the month's final CEI)."""
+    months: dict[datetime.date, KpiSnapshot] = {}
+    for snapshot in kpi_history(since=since):
+        months[snapshot.date.replace(day=1)] = snapshot
+    return [
+        {"month": month, "cei": snapshot.cei_month_to_date, "as_of": snapshot.date}
+        for month, snapshot in sorted(months.items())
+    ]
+
+
+def recalculation_runs():
+    return RecalculationRun.objects.select_related("requested_by").order_by("-queued_at", "-id")
+
+
+def recalculation_active():
+    return recalculation_runs().filter(
+        status__in=[RecalculationRun.Status.QUEUED, RecalculationRun.Status.RUNNING]
     )

@@ -1,4 +1,4 @@
-"""Pages of the aging app: the tenant's dashboard."""
+"""Pages of the aging app: dashboard, aging setup, recalculation runs."""
 
 from django.urls import path
 
@@ -6,4 +6,16 @@ from . import views
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
+    path("aging/setup/", views.AgingSetupView.as_view(), name="aging-setup"),
+    path("aging/recalculations/", views.RecalculationRunsView.as_view(), name="aging-recalculations"),
+    path(
+        "aging/recalculations/start/",
+        views.RecalculationStartView.as_view(),
+        name="aging-recalculation-start",
+    ),
+    path(
+        "aging/recalculations/<int:pk>/progress/",
+        views.RecalculationProgressView.as_view(),
+        name="aging-recalculation-progress",
+    ),
 ]

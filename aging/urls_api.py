@@ -1,5 +1,15 @@
-"""API routes of the aging app."""
+"""API routes of the aging app (mounted under /api/t/<tenant slug>/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns = []
+from . import api
+
+router = SimpleRouter()
+router.register("statistics", api.CustomerStatisticsViewSet, basename="customer-statistics")
+router.register("recalculations", api.RecalculationRunViewSet, basename="recalculation")
+
+urlpatterns = [
+    path("kpis/", api.TenantKpiView.as_view(), name="tenant-kpis"),
+    *router.urls,
+]

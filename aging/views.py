@@ -1,10 +1,17 @@
-"""Pages: the tenant's credit dashboard."""
+"""Pages of the aging app: the credit dashboard, the aging setup, and recalculation runs with live progress."""
 
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.views import View
 from django.views.generic import TemplateView
 
+from creditcontrol.errors import DomainError
+from creditcontrol.models import Role
 from creditcontrol.pages import TenantPageMixin
 
-from . import selectors
+from . import selectors, services
+from .forms import AgingBandFormSet, AgingSetupForm, bands_from_formset
+from .models import MAX_BANDS, RecalculationRun
 
 
 class DashboardView(TenantPageMixin, TemplateView):
@@ -14,4 +21,94 @@ class DashboardView(TenantPageMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["totals"] = selectors.tenant_totals()
         context["top_overdue"] = selectors.top_overdue_customers(limit=10)
+        return context
+
+
+class AgingSetupView(TenantPageMixin, TemplateView):
+    template_name = "aging/setup.html"
+    read_role = Role.ADMIN
+    write_role = Role.ADMIN
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        setup = services.aging_setup_get()
+        context.setdefault(
+            "form",
+            AgingSetupForm(
+                initial={
+                    "basis": setup.basis,
+                    "use_work_date": setup.use_work_date,
+                    "dso_period_days": setup.dso_period_days,
+                    "nightly_recalculation_time": setup.nightly_recalculation_time,
+                }
+            ),
+        )
+        bands = [
+            {"label": b.label, "from_days": b.from_days, "to_days": b.to_days}
+            for b in selectors.aging_bands()
+        ]
+        context.setdefault(
+            "bands", AgingBandFormSet(initial=bands + [{}] * (MAX_BANDS - len(bands)), prefix="bands")
+        )
+        context["setup"] = setup
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = AgingSetupForm(request.POST)
+        bands = AgingBandFormSet(request.POST, prefix="bands")
+        problems = []
+        if form.is_valid() and bands.is_valid():
+            # the bands are checked before anything is written, so a bad band changes nothing
+            problems = services.aging_bands_problems(bands_from_formset(bands))
+            if not problems:
+                services.aging_setup_update(**form.cleaned_data)
+                services.aging_bands_replace(bands=bands_from_formset(bands))
+                messages.success(
+                    request, "Aging setup saved. The figures are stale until the next recalculation."
+                )
+                return redirect("aging-setup", tenant_slug=request.tenant.slug)
+        return self.render_to_response(
+            self.get_context_data(form=form, bands=bands, problems=problems), status=400
+        )
+
+
+class RecalculationRunsView(TenantPageMixin, TemplateView):
+    template_name = "aging/recalculations.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["active"] = list(selectors.recalculation_active())
+        context["runs"] = selectors.recalculation_runs()[:50]
+        context["totals"] = selectors.tenant_totals()
+        context["can_recalculate_all"] = self.can(Role.ADMIN)
+        context["can_recalculate_entries"] = self.can(Role.CONTROLLER)
+        return context
+
+
+class RecalculationStartView(TenantPageMixin, View):
+    write_role = Role.CONTROLLER
+
+    def post(self, request, *args, **kwargs):
+        kind = request.POST.get("kind")
+        if kind == RecalculationRun.Kind.ALL and not self.can(Role.ADMIN):
+            messages.error(request, "Only a tenant admin can start Recalculate All.")
+            return redirect("aging-recalculations", tenant_slug=request.tenant.slug)
+        customer_ids = request.POST.getlist("customer") or None
+        try:
+            run = services.recalculation_start(kind=kind, user=request.user, customer_ids=customer_ids)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"{run.get_kind_display()} queued.")
+        return redirect("aging-recalculations", tenant_slug=request.tenant.slug)
+
+
+class RecalculationProgressView(TenantPageMixin, TemplateView):
+    """The live progress of one run (htmx polls it every second while it is active)."""
+
+    template_name = "aging/_run_progress.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["run"] = get_object_or_404(RecalculationRun.objects.all(), pk=kwargs["pk"])
         return context

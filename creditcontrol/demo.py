@@ -12,7 +12,7 @@ from collections.abc import Callable
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
-from aging.services import statistics_mark_stale
+from aging.services import statistics_rows_ensure
 from creditcontrol.models import Membership, Role, Tenant
 from creditcontrol.setup import tenant_initialise
 from creditcontrol.tenancy import tenant_context
@@ -134,12 +134,11 @@ def tenant_seed(tenant: Tenant, *, customers: int, entries: int, progress: Progr
                 progress(
                     f"{tenant.slug}: {len(rebuild)} indexes rebuilt ({time.monotonic() - started:.1f} s)"
                 )
-            ids = list(Customer.objects.values_list("pk", flat=True))
-            statistics_mark_stale(customer_ids=ids)
-        with connection.cursor() as cursor:
+            # Fresh table statistics before anything plans a query over the new rows.
             cursor.execute(
                 "ANALYZE ledger_ledgerentry; ANALYZE ledger_application; ANALYZE customers_customer"
             )
+            statistics_rows_ensure()  # every customer stale; seed_demo's Recalculate All follows
         return {"customers": customers, "skipped": False}
 
 

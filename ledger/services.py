@@ -14,6 +14,7 @@ from aging.services import statistics_mark_stale
 from creditcontrol.errors import DomainError
 from creditcontrol.tenancy import current_tenant
 from customers.models import Branch, Customer
+from interactions.services import entries_settled
 
 from .models import CREDIT_TYPES, DEBIT_TYPES, Application, DocumentType, LedgerEntry
 
@@ -78,7 +79,9 @@ def ledger_entry_post(
         raise DomainError("amount and amount_lcy must both be zero or both non-zero.")
     document_date = document_date or posting_date
     if due_date is None:
-        due_date = customer.payment_terms.due_date(document_date) if customer.payment_terms else document_date
+        # Payment terms date what the customer owes; a payment or credit memo is due when it is made.
+        terms = customer.payment_terms if document_type in DEBIT_TYPES else None
+        due_date = terms.due_date(document_date) if terms else document_date
     entry = LedgerEntry(
         customer=customer,
         document_type=document_type,
@@ -144,6 +147,7 @@ def entries_apply(
         created_by=user,
     )
     statistics_mark_stale(customer_ids=[applying.customer_id, applied.customer_id])
+    entries_settled(entry_ids=[applied.pk, applying.pk])  # promises kept, to-dos of paid entries closed
     return application
 
 
@@ -269,4 +273,5 @@ def application_undo(*, application_id: int, undone_on: datetime.date, user=None
     application.undone_by = user
     application.save(update_fields=["undone_on", "undone_by"])
     statistics_mark_stale(customer_ids=[applying.customer_id])
+    entries_settled(entry_ids=[applied.pk, applying.pk])  # a kept promise may no longer be kept
     return application

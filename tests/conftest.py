@@ -1,13 +1,99 @@
 """Shared fixtures: two tenants, users in each role, signed-in clients, and entering a tenant."""
 
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from rest_framework.test import APIClient
 
+from creditcontrol.celery import app
 from creditcontrol.models import Membership, Role, Tenant
 from creditcontrol.tenancy import tenant_context
 
 PASSWORD = "correct-horse-battery"
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _database_url_for(name: str) -> str:
+    """DATABASE_URL with the test database's name, so that the worker uses the same database.
+
+    The database name is the last part of the path (an embedded server's socket directory comes before it).
+    """
+    url = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(url._replace(path=url.path.rsplit("/", 1)[0] + f"/{name}"))
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real worker process on a queue of its own, so that no other worker can take its tasks."""
+    queue = f"foundation-{uuid.uuid4().hex[:12]}"
+    hostname = f"{queue}@%h"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "creditcontrol.settings.test",
+        "DATABASE_URL": _database_url_for(connection.settings_dict["NAME"]),
+    }
+    log = BASE_DIR / "var" / f"{queue}.log"
+    log.parent.mkdir(exist_ok=True)
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "creditcontrol",
+                "worker",
+                "--pool",
+                "solo",
+                "--concurrency",
+                "1",
+                "--without-heartbeat",
+                "--without-mingle",
+                "--without-gossip",
+                "-Q",
+                queue,
+                "-n",
+                hostname,
+                "--loglevel",
+                "INFO",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    # The test settings run tasks in-process; these tests want them to travel through Redis.
+    always_eager, default_queue = app.conf.task_always_eager, app.conf.task_default_queue
+    app.conf.task_always_eager = False
+    app.conf.task_default_queue = queue  # the project's own tasks go to this worker too
+    try:
+        deadline = time.monotonic() + 60
+        name = None
+        while name is None:
+            if process.poll() is not None:
+                pytest.fail(f"the worker exited with {process.returncode}:\n{log.read_text()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"the worker did not answer a ping within 60 s:\n{log.read_text()}")
+            replies = app.control.ping(timeout=0.5)
+            name = next((n for reply in replies for n in reply if n.startswith(f"{queue}@")), None)
+        yield {"queue": queue, "name": name, "process": process}
+    finally:
+        app.conf.task_always_eager, app.conf.task_default_queue = always_eager, default_queue
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.unlink(missing_ok=True)
 
 
 @pytest.fixture

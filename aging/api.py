@@ -1,0 +1,158 @@
+"""Aging API: stored statistics per customer, tenant KPIs with history, recalculation runs (thin)."""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from creditcontrol.api import TenantAPIMixin
+from creditcontrol.models import Role
+from creditcontrol.tenancy import role_at_least
+
+from . import selectors, services
+from .figures import FIGURE_COLUMNS
+from .filters import ORDERING_FIELDS, CustomerStatisticsFilter
+from .models import CustomerStatistics, KpiSnapshot, RecalculationRun
+
+
+class CustomerStatisticsSerializer(serializers.ModelSerializer):
+    customer_code = serializers.CharField(source="customer.code", read_only=True)
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    is_stale = serializers.BooleanField(read_only=True)
+    account_statuses = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = CustomerStatistics
+        fields = [
+            "customer",
+            "customer_code",
+            "customer_name",
+            "as_of_date",
+            "calculated_at",
+            "is_stale",
+            *FIGURE_COLUMNS,
+            "account_statuses",
+        ]
+        read_only_fields = fields
+
+
+class CustomerStatisticsViewSet(TenantAPIMixin, viewsets.ReadOnlyModelViewSet):
+    """Stored figures of each customer; filter any figure by range (`balance_lcy__gte=`), sort by any."""
+
+    serializer_class = CustomerStatisticsSerializer
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = CustomerStatisticsFilter
+    ordering_fields = ORDERING_FIELDS
+    ordering = ["customer__code"]
+
+    def get_queryset(self):
+        return selectors.statistics_list()
+
+
+class KpiSnapshotSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = KpiSnapshot
+        exclude = ["id", "tenant"]
+
+
+def _plain(value):
+    """Money and days as exact strings (never floats), dates as ISO strings."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+class TenantKpiView(TenantAPIMixin, APIView):
+    """The tenant's KPIs as of today (or the user's work date), the daily snapshots and CEI per month."""
+
+    def get(self, request):
+        since = request.query_params.get("since")
+        try:
+            since = datetime.date.fromisoformat(since) if since else None
+        except ValueError:
+            return Response({"since": ["Use YYYY-MM-DD."]}, status=status.HTTP_400_BAD_REQUEST)
+        as_of = services.as_of_date(user=request.user)
+        current = selectors.tenant_kpis(as_of=as_of)
+        return Response(
+            {
+                "current": {name: _plain(value) for name, value in current.items()},
+                "history": KpiSnapshotSerializer(selectors.kpi_history(since=since), many=True).data,
+                "cei_by_month": [
+                    {
+                        "month": row["month"],
+                        "cei": None if row["cei"] is None else str(row["cei"]),
+                        "as_of": row["as_of"],
+                    }
+                    for row in selectors.cei_by_month(since=since)
+                ],
+            }
+        )
+
+
+class RecalculationRunSerializer(serializers.ModelSerializer):
+    requested_by = serializers.CharField(source="requested_by.username", read_only=True, default=None)
+    duration_seconds = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RecalculationRun
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "trigger",
+            "requested_by",
+            "queued_at",
+            "started_at",
+            "finished_at",
+            "duration_seconds",
+            "progress",
+            "step",
+            "customers_count",
+            "entries_count",
+            "message",
+        ]
+        read_only_fields = fields
+
+    def get_duration_seconds(self, run) -> float | None:
+        return None if run.duration is None else round(run.duration.total_seconds(), 3)
+
+
+class RecalculationStartSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=RecalculationRun.Kind.choices)
+    customer_ids = serializers.ListField(child=serializers.IntegerField(), required=False, allow_empty=False)
+
+
+class RecalculationRunViewSet(
+    TenantAPIMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Recalculation runs: list, status (poll it), and start (Recalculate All needs a tenant admin)."""
+
+    serializer_class = RecalculationRunSerializer
+    filterset_fields = ["kind", "status", "trigger"]
+    ordering_fields = ["queued_at", "started_at", "finished_at"]
+    write_role = Role.CONTROLLER
+
+    def get_queryset(self):
+        return selectors.recalculation_runs()
+
+    def create(self, request, *args, **kwargs):
+        start = RecalculationStartSerializer(data=request.data)
+        start.is_valid(raise_exception=True)
+        kind = start.validated_data["kind"]
+        if kind == RecalculationRun.Kind.ALL and not role_at_least(request.membership.role, Role.ADMIN):
+            raise PermissionDenied("Only a tenant admin can start Recalculate All.")
+        run = services.recalculation_start(
+            kind=kind, user=request.user, customer_ids=start.validated_data.get("customer_ids")
+        )
+        return Response(RecalculationRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,33 @@
+"""Writes of the aging app: setup, staleness marks, recalculations and KPI snapshots."""
+
+from .kpis import kpi_snapshot_take
+from .recalculation import (
+    nightly_recalculations_due,
+    recalculate_all,
+    recalculate_entries,
+    recalculation_start,
+)
+from .setup import aging_bands_problems, aging_bands_replace, aging_setup_get, aging_setup_update, as_of_date
+from .statistics import (
+    recalculate_entries_soon,
+    statistics_mark_all_stale,
+    statistics_mark_stale,
+    statistics_rows_ensure,
+)
+
+__all__ = [
+    "aging_bands_problems",
+    "aging_bands_replace",
+    "aging_setup_get",
+    "aging_setup_update",
+    "as_of_date",
+    "kpi_snapshot_take",
+    "nightly_recalculations_due",
+    "recalculate_all",
+    "recalculate_entries",
+    "recalculate_entries_soon",
+    "recalculation_start",
+    "statistics_mark_all_stale",
+    "statistics_mark_stale",
+    "statistics_rows_ensure",
+]

@@ -1,0 +1,26 @@
+"""Writes the tenant's daily KPI snapshot (taken by the nightly Recalculate All) for trend charts."""
+
+import datetime
+
+from ..models import KpiSnapshot
+from ..selectors import tenant_kpis
+
+
+def kpi_snapshot_take(*, as_of: datetime.date) -> KpiSnapshot:
+    kpis = tenant_kpis(as_of=as_of)
+    snapshot, _ = KpiSnapshot.objects.update_or_create(
+        date=as_of,
+        defaults={
+            "customers_count": kpis["customers_count"],
+            "total_ar_lcy": kpis["total_ar_lcy"],
+            "overdue_lcy": kpis["overdue_lcy"],
+            "not_due_lcy": kpis["not_due_lcy"],
+            "band_totals_lcy": kpis["band_totals_lcy"],
+            "credit_sales_lcy": kpis["credit_sales_lcy"],
+            "dso": kpis["dso"],
+            "best_possible_dso": kpis["best_possible_dso"],
+            "add": kpis["add"],
+            "cei_month_to_date": kpis["cei_month_to_date"],
+        },
+    )
+    return snapshot
