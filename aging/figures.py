@@ -6,12 +6,14 @@ version they stand for come from one snapshot) and `entries_count`. Recalculatio
 `aging_customerstatistics`; the work-date selector reads them directly.
 
 Shape: one scan of the tenant's ledger, grouped by customer, with FILTER clauses for each figure. The
-closed-invoice averages need to know which invoices "a payment settled at least in part": that set is
-a semi-join of the ledger's closed invoices with the active applications whose applying entry is a
-payment, aggregated apart so that both aggregates run with parallel workers.
+closed-invoice averages need to know which invoices "a payment settled at least in part": the ledger
+keeps that on the invoice (`settled_by_payment`, maintained with its applications), so they are FILTER
+clauses of the same scan, with no second pass over the ledger or the applications.
 """
 
 import datetime
+
+from interactions.selectors import todo_counts_sql
 
 from .models import MAX_BANDS, AgingBand, AgingBasis
 
@@ -37,6 +39,8 @@ FIGURE_COLUMNS = [
     "held_sales_documents",
     "held_service_documents",
 ]
+
+_SETTLED = "e.document_type = 'invoice' AND NOT e.is_open AND e.settled_by_payment"
 
 _BASIS_COLUMN = {
     AgingBasis.DUE_DATE: "e.due_date",
@@ -75,13 +79,11 @@ def figures_sql(*, bands: list[AgingBand], basis: str, restrict_to_ids: bool) ->
                 f" AS band_{position}_lcy"
             )
     ledger_ids = "AND e.customer_id = ANY(%(ids)s)" if restrict_to_ids else ""
-    payment_ids = "AND p.customer_id = ANY(%(ids)s)" if restrict_to_ids else ""
     stats_ids = "AND s.customer_id = ANY(%(ids)s)" if restrict_to_ids else ""
     bands_sql = ",\n               ".join(band_sums)
     # For a handful of customers, materialising keeps the plan sane even before the tables are analysed;
     # for the whole tenant, inlining lets Postgres run both aggregates with parallel workers.
     materialized = "MATERIALIZED" if restrict_to_ids else ""
-    closed_ids = "AND i.customer_id = ANY(%(ids)s)" if restrict_to_ids else ""
     return f"""
     WITH agg AS {materialized} (
         SELECT e.customer_id,
@@ -96,6 +98,11 @@ def figures_sql(*, bands: list[AgingBand], basis: str, restrict_to_ids: bool) ->
                          FILTER (WHERE e.is_open AND e.document_type = 'invoice' AND e.due_date < %(as_of)s), 2)
                    AS avg_days_overdue_open,
                COUNT(*) FILTER (WHERE e.is_open AND e.document_type = 'invoice') AS open_invoices_count,
+               -- closed invoices that a payment settled at least in part (kept on the entry by the ledger)
+               ROUND(AVG(e.closed_at - e.posting_date) FILTER (WHERE {_SETTLED}), 2) AS avg_days_to_pay,
+               ROUND(AVG(GREATEST(0, e.closed_at - e.due_date)) FILTER (WHERE {_SETTLED}), 2) AS avg_overdue_days,
+               ROUND(SUM(e.amount_lcy * GREATEST(0, e.closed_at - e.due_date)) FILTER (WHERE {_SETTLED})
+                     / NULLIF(SUM(e.amount_lcy) FILTER (WHERE {_SETTLED}), 0), 2) AS weighted_days_late,
                -- the latest payment entry (latest posting date, then highest entry no.) and its amount
                MAX(ARRAY[(e.posting_date - date '2000-01-01')::numeric, e.id::numeric, -e.amount_lcy])
                    FILTER (WHERE e.document_type = 'payment') AS last_payment
@@ -103,22 +110,7 @@ def figures_sql(*, bands: list[AgingBand], basis: str, restrict_to_ids: bool) ->
          WHERE e.tenant_id = %(tenant)s {ledger_ids}
          GROUP BY e.customer_id
     ),
-    closed AS {materialized} (
-        -- closed invoices that a payment settled at least in part (an active application from a payment)
-        SELECT i.customer_id,
-               ROUND(AVG(i.closed_at - i.posting_date), 2) AS avg_days_to_pay,
-               ROUND(AVG(GREATEST(0, i.closed_at - i.due_date)), 2) AS avg_overdue_days,
-               ROUND(SUM(i.amount_lcy * GREATEST(0, i.closed_at - i.due_date)) / NULLIF(SUM(i.amount_lcy), 0), 2)
-                   AS weighted_days_late
-          FROM ledger_ledgerentry i
-         WHERE i.tenant_id = %(tenant)s AND i.document_type = 'invoice' AND NOT i.is_open {closed_ids}
-           AND i.id IN (SELECT a.applied_entry_id
-                          FROM ledger_application a
-                          JOIN ledger_ledgerentry p ON p.id = a.applying_entry_id
-                         WHERE a.tenant_id = %(tenant)s AND a.undone_on IS NULL
-                           AND p.tenant_id = %(tenant)s AND p.document_type = 'payment' {payment_ids})
-         GROUP BY i.customer_id
-    ),
+    todos AS ({todo_counts_sql(restrict_to_ids=restrict_to_ids)}),
     fresh AS (
         SELECT s.customer_id, s.ledger_version AS snap_version, c.credit_limit_lcy, c.blocked,
                COALESCE(agg.entries_count, 0) AS entries_count,
@@ -126,14 +118,16 @@ def figures_sql(*, bands: list[AgingBand], basis: str, restrict_to_ids: bool) ->
                COALESCE(agg.overdue_balance_lcy, 0) AS overdue_balance_lcy,
                COALESCE(agg.not_due_lcy, 0) AS not_due_lcy,
                {", ".join(f"COALESCE(agg.band_{i}_lcy, 0) AS band_{i}_lcy" for i in range(1, MAX_BANDS + 1))},
-               closed.avg_days_to_pay, closed.avg_overdue_days, closed.weighted_days_late, agg.avg_days_overdue_open,
+               agg.avg_days_to_pay, agg.avg_overdue_days, agg.weighted_days_late, agg.avg_days_overdue_open,
                COALESCE(agg.open_invoices_count, 0) AS open_invoices_count,
                date '2000-01-01' + agg.last_payment[1]::int AS last_payment_date,
-               agg.last_payment[3] AS last_payment_amount_lcy
+               agg.last_payment[3] AS last_payment_amount_lcy,
+               COALESCE(todos.todo_count, 0) AS todo_count,
+               COALESCE(todos.overdue_todo_count, 0) AS overdue_todo_count
           FROM aging_customerstatistics s
           JOIN customers_customer c ON c.id = s.customer_id
           LEFT JOIN agg ON agg.customer_id = s.customer_id
-          LEFT JOIN closed ON closed.customer_id = s.customer_id
+          LEFT JOIN todos ON todos.customer_id = s.customer_id
          WHERE s.tenant_id = %(tenant)s {stats_ids}
     )
     SELECT customer_id, snap_version, entries_count,
@@ -146,8 +140,9 @@ def figures_sql(*, bands: list[AgingBand], basis: str, restrict_to_ids: bool) ->
            blocked AS is_blocked,
            CASE WHEN balance_lcy > 0 THEN 'outstanding' WHEN balance_lcy < 0 THEN 'credit' ELSE 'zero' END
                AS balance_status,
-           -- to-dos and credit-held documents arrive with their features; until then they are zero
-           0 AS todo_count, 0 AS overdue_todo_count, 0 AS held_sales_documents, 0 AS held_service_documents
+           todo_count, overdue_todo_count,
+           -- credit-held documents arrive with their feature; until then they are zero
+           0 AS held_sales_documents, 0 AS held_service_documents
       FROM fresh
     """
 

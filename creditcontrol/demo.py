@@ -257,12 +257,14 @@ _SEED_STEPS = [
         """
         INSERT INTO ledger_ledgerentry (id, tenant_id, external_id, customer_id, document_type, document_no,
                posting_date, document_date, due_date, description, currency_code, amount, amount_lcy,
-               remaining_amount, remaining_amount_lcy, is_open, closed_at, branch_id, on_hold, created_at, updated_at)
+               remaining_amount, remaining_amount_lcy, is_open, closed_at, branch_id, on_hold, settled_by_payment,
+               created_at, updated_at)
         SELECT invoice_id, %(tenant)s, 'INV-' || i, customer_id, 'invoice', 'SI' || lpad(i::text, 8, '0'),
                posting_date, posting_date, due_date, 'Sales invoice', currency_code, amount, l.amount_lcy, remaining,
                CASE WHEN remaining = amount THEN l.amount_lcy WHEN remaining = 0 THEN 0
                     ELSE round(remaining * l.amount_lcy / amount, 2) END,
-               remaining <> 0, CASE WHEN remaining = 0 THEN last_settled_on END, branch_id, false, now(), now()
+               remaining <> 0, CASE WHEN remaining = 0 THEN last_settled_on END, branch_id, false, paid > 0,
+               now(), now()
           FROM demo_settle CROSS JOIN LATERAL (SELECT round(amount * rate, 2) AS amount_lcy) l
     """,
     ),

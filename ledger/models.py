@@ -62,6 +62,31 @@ class LedgerEntry(TenantOwned):
         Branch, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     on_hold = models.BooleanField(default=False)
+    # An invoice that a payment (not only credit memos) has settled at least in part: the payment-behaviour
+    # figures (avg. days to pay, overdue days) average over these. Kept by the services with the applications.
+    settled_by_payment = models.BooleanField(default=False, db_default=False)
+    # Credit-control data, written by "Update selected entries" on an interaction (interactions app).
+    status_code = models.ForeignKey(
+        "interactions.StatusCode",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    promised_payment_date = models.DateField(null=True, blank=True)
+    promised_amount = models.DecimalField(null=True, blank=True, **MONEY)
+    # db_default: bulk SQL loads (imports, demo data) leave the column out and get false.
+    promised_full_amount = models.BooleanField(default=False, db_default=False)
+    query_resolution_target_date = models.DateField(null=True, blank=True)
+    query_resolution_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -100,6 +125,10 @@ class LedgerEntry(TenantOwned):
             ),
             models.Index(fields=["tenant", "document_no"], name="entry_tenant_document_no"),
             models.Index(fields=["tenant", "is_open", "due_date"], name="entry_tenant_open_due"),
+            # Few entries carry a status code: a partial index serves the status code's filters and deletes.
+            models.Index(
+                fields=["status_code"], condition=Q(status_code__isnull=False), name="entry_status_code"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -19,6 +19,15 @@ from interactions.services import entries_settled
 from .models import CREDIT_TYPES, DEBIT_TYPES, Application, DocumentType, LedgerEntry
 
 CENT = Decimal("0.01")
+# What an application or its undo changes on an entry.
+_SETTLEMENT_FIELDS = [
+    "remaining_amount",
+    "remaining_amount_lcy",
+    "is_open",
+    "closed_at",
+    "settled_by_payment",
+    "updated_at",
+]
 
 
 def _lcy(entry: LedgerEntry, remaining: Decimal) -> Decimal:
@@ -134,10 +143,9 @@ def entries_apply(
     amount = amount if amount is not None else min(-applying.remaining_amount, applied.remaining_amount)
     _set_remaining(applied, applied.remaining_amount - amount, posting_date)
     _set_remaining(applying, applying.remaining_amount + amount, posting_date)
+    applied.settled_by_payment = applied.settled_by_payment or applying.document_type == DocumentType.PAYMENT
     for entry in (applied, applying):
-        entry.save(
-            update_fields=["remaining_amount", "remaining_amount_lcy", "is_open", "closed_at", "updated_at"]
-        )
+        entry.save(update_fields=_SETTLEMENT_FIELDS)
     application = Application.objects.create(
         applying_entry=applying,
         applied_entry=applied,
@@ -265,10 +273,18 @@ def application_undo(*, application_id: int, undone_on: datetime.date, user=None
     applying, applied = entries[application.applying_entry_id], entries[application.applied_entry_id]
     _set_remaining(applied, applied.remaining_amount + application.amount, undone_on)
     _set_remaining(applying, applying.remaining_amount - application.amount, undone_on)
-    for entry in (applied, applying):  # both are open again: the amount given back is never zero
-        entry.save(
-            update_fields=["remaining_amount", "remaining_amount_lcy", "is_open", "closed_at", "updated_at"]
+    if applying.document_type == DocumentType.PAYMENT:
+        applied.settled_by_payment = (
+            Application.objects.filter(
+                applied_entry=applied,
+                undone_on__isnull=True,
+                applying_entry__document_type=DocumentType.PAYMENT,
+            )
+            .exclude(pk=application.pk)
+            .exists()
         )
+    for entry in (applied, applying):  # both are open again: the amount given back is never zero
+        entry.save(update_fields=_SETTLEMENT_FIELDS)
     application.undone_on = undone_on
     application.undone_by = user
     application.save(update_fields=["undone_on", "undone_by"])

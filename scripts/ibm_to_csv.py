@@ -12,7 +12,14 @@ import datetime
 import sys
 from pathlib import Path
 
-DEFAULT_SOURCE = Path("/work/shared/data/ibm-accounts-receivable/WA_Fn-UseC_-Accounts-Receivable.csv")
+# The copy kept with the tests (see tests/data/ibm-accounts-receivable/README.md).
+DEFAULT_SOURCE = (
+    Path(__file__).resolve().parent.parent
+    / "tests"
+    / "data"
+    / "ibm-accounts-receivable"
+    / "WA_Fn-UseC_-Accounts-Receivable.csv"
+)
 
 CUSTOMER_COLUMNS = ["code", "name", "customer_type", "tags"]
 ENTRY_COLUMNS = [

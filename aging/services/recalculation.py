@@ -32,6 +32,7 @@ Progress = Callable[[str], None]
 
 # Advisory lock namespace (first key) for "a Recalculate All is running"; the second key is the tenant id.
 RECALCULATE_ALL_LOCK = 7301
+RECALCULATE_ALL_WORK_MEM = "256MB"
 
 _SET_FIGURES = ",\n       ".join(f"{column} = f.{column}" for column in FIGURE_COLUMNS)
 _WRITE_SQL = f"""
@@ -142,6 +143,9 @@ def recalculate_all(
                 "A Recalculate All is already running for this company.", code="already_running"
             )
         try:
+            # One big aggregate: room to hash every customer in memory, and no JIT compile to pay for.
+            cursor.execute(f"SET work_mem = '{RECALCULATE_ALL_WORK_MEM}'")
+            cursor.execute("SET jit = off")
             as_of = tenant.today()
             _step(run, 2, "Giving new customers a statistics row", progress)
             statistics_rows_ensure()
@@ -176,6 +180,8 @@ def recalculate_all(
         finally:
             if not connection.needs_rollback:
                 cursor.execute("DROP TABLE IF EXISTS aging_fresh")
+                cursor.execute("RESET work_mem")
+                cursor.execute("RESET jit")
             if not in_transaction:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [RECALCULATE_ALL_LOCK, tenant.pk])
 

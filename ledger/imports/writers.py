@@ -548,8 +548,8 @@ class ApplicationsWriter(Writer):
         created, updated = self.fetch(
             "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM import_touched"
         )[0]
-        # Remaining amounts, open flags and closed-at dates of the entries touched follow from all their
-        # active applications; closed-at is the latest application's date.
+        # Remaining amounts, open flags, closed-at dates and "settled by a payment" of the entries touched
+        # follow from all their active applications; closed-at is the latest application's date.
         ids = self.fetch(
             f"""
             WITH entry AS (
@@ -559,10 +559,13 @@ class ApplicationsWriter(Writer):
                 SELECT e.id, CASE WHEN e.document_type IN {_DEBIT_SQL}
                                   THEN e.amount - coalesce(r.applied, m.applied, 0)
                                   ELSE e.amount + coalesce(r.applied, m.applied, 0) END AS remaining,
-                       coalesce(r.last_on, m.last_on, e.posting_date) AS last_on
+                       coalesce(r.last_on, m.last_on, e.posting_date) AS last_on,
+                       coalesce(r.by_payment, false) AS by_payment
                   FROM entry JOIN {ENTRY} e ON e.id = entry.id
                   LEFT JOIN LATERAL (
-                      SELECT sum(a.amount) AS applied, max(a.posting_date) AS last_on FROM {APPLICATION} a
+                      SELECT sum(a.amount) AS applied, max(a.posting_date) AS last_on,
+                             bool_or(p.document_type = 'payment') AS by_payment
+                        FROM {APPLICATION} a JOIN {ENTRY} p ON p.id = a.applying_entry_id
                        WHERE a.applied_entry_id = e.id AND a.undone_on IS NULL HAVING count(*) > 0) r ON true
                   LEFT JOIN LATERAL (
                       SELECT sum(a.amount) AS applied, max(a.posting_date) AS last_on FROM {APPLICATION} a
@@ -573,11 +576,13 @@ class ApplicationsWriter(Writer):
                        remaining_amount_lcy = {_remaining_lcy("t.remaining", "e.amount", "e.amount_lcy")},
                        is_open = t.remaining <> 0,
                        closed_at = CASE WHEN t.remaining = 0 THEN t.last_on END,
+                       settled_by_payment = t.by_payment,
                        updated_at = now()
                   FROM totals t
                  WHERE e.id = t.id
-                   AND (e.remaining_amount, e.is_open, e.closed_at)
-                       IS DISTINCT FROM (t.remaining, t.remaining <> 0, CASE WHEN t.remaining = 0 THEN t.last_on END)
+                   AND (e.remaining_amount, e.is_open, e.closed_at, e.settled_by_payment)
+                       IS DISTINCT FROM (t.remaining, t.remaining <> 0, CASE WHEN t.remaining = 0 THEN t.last_on END,
+                                         t.by_payment)
                 RETURNING e.customer_id
             )
             SELECT DISTINCT customer_id FROM changed

@@ -6,7 +6,6 @@ import importlib.util
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from django.db.models import Sum
 
 from customers.models import Customer
@@ -19,8 +18,6 @@ _spec = importlib.util.spec_from_file_location(
 ibm_to_csv = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(ibm_to_csv)
 DEFAULT_SOURCE, convert = ibm_to_csv.DEFAULT_SOURCE, ibm_to_csv.convert
-
-pytestmark = pytest.mark.skipif(not DEFAULT_SOURCE.exists(), reason="IBM data set not present")
 
 
 def _us(value):

@@ -145,3 +145,21 @@ def test_two_payments_applied_to_one_invoice_at_the_same_moment_never_over_apply
         assert inv.remaining_amount == Decimal("20.00")
         assert Application.objects.count() == 1
         assert LedgerEntry.objects.filter(is_open=True).count() == 2  # the invoice and the refused payment
+
+
+def test_settled_by_payment_follows_payment_applications(in_tenant):
+    """The mark the payment-behaviour figures average over: set by a payment, not by a credit memo,
+    and taken off again when the payment's application is undone."""
+    c = customer()
+    inv = invoice(c, "INV1", "2026-01-10", "100.00")
+    cm = credit_memo(c, "CM1", "2026-01-12", "30.00")
+    pay = payment(c, "PAY1", "2026-01-20", "70.00")
+    entries_apply(applying_entry_id=cm.pk, applied_entry_id=inv.pk, posting_date=D("2026-01-12"))
+    inv.refresh_from_db()
+    assert inv.settled_by_payment is False
+    app = entries_apply(applying_entry_id=pay.pk, applied_entry_id=inv.pk, posting_date=D("2026-01-20"))
+    inv.refresh_from_db()
+    assert (inv.settled_by_payment, inv.is_open, inv.closed_at) == (True, False, D("2026-01-20"))
+    application_undo(application_id=app.pk, undone_on=D("2026-01-25"))
+    inv.refresh_from_db()
+    assert (inv.settled_by_payment, inv.is_open, inv.remaining_amount) == (False, True, Decimal("70.00"))
