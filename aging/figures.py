@@ -42,14 +42,14 @@ FIGURE_COLUMNS = [
 
 _SETTLED = "e.document_type = 'invoice' AND NOT e.is_open AND e.settled_by_payment"
 
-_BASIS_COLUMN = {
+BASIS_COLUMN = {
     AgingBasis.DUE_DATE: "e.due_date",
     AgingBasis.POSTING_DATE: "e.posting_date",
     AgingBasis.DOCUMENT_DATE: "e.document_date",
 }
 
 
-def _band_condition(band: AgingBand, basis_column: str) -> str:
+def band_condition(band: AgingBand, basis_column: str) -> str:
     # Bounds are integers read from validated rows, so they are inlined (int() makes that certain).
     days = f"(%(as_of)s::date - {basis_column})"
     parts = ["e.is_open"]
@@ -60,13 +60,13 @@ def _band_condition(band: AgingBand, basis_column: str) -> str:
     return " AND ".join(parts)
 
 
-def figures_sql(*, bands: list[AgingBand], basis: str, restrict_to_ids: bool) -> str:
+def figures_sql(*, bands: list[AgingBand], basis: str, restrict_to_ids: bool, branch: bool = False) -> str:
     """The SELECT of every customer's figures as of %(as_of)s for tenant %(tenant)s.
 
     With `restrict_to_ids`, only the customers in %(ids)s (an int[]) are read; the ledger is then
     reached through its (customer_id, posting_date) index, so the cost follows what changed.
     """
-    basis_column = _BASIS_COLUMN[AgingBasis(basis)]
+    basis_column = BASIS_COLUMN[AgingBasis(basis)]
     by_position = {band.position: band for band in bands}
     band_sums = []
     for position in range(1, MAX_BANDS + 1):
@@ -75,10 +75,12 @@ def figures_sql(*, bands: list[AgingBand], basis: str, restrict_to_ids: bool) ->
             band_sums.append(f"0::numeric AS band_{position}_lcy")
         else:
             band_sums.append(
-                f"COALESCE(SUM(e.remaining_amount_lcy) FILTER (WHERE {_band_condition(band, basis_column)}), 0)"
+                f"COALESCE(SUM(e.remaining_amount_lcy) FILTER (WHERE {band_condition(band, basis_column)}), 0)"
                 f" AS band_{position}_lcy"
             )
     ledger_ids = "AND e.customer_id = ANY(%(ids)s)" if restrict_to_ids else ""
+    if branch:  # a branch context: only that branch's entries (%(branch)s) count
+        ledger_ids += " AND e.branch_id = %(branch)s"
     stats_ids = "AND s.customer_id = ANY(%(ids)s)" if restrict_to_ids else ""
     bands_sql = ",\n               ".join(band_sums)
     # For a handful of customers, materialising keeps the plan sane even before the tables are analysed;

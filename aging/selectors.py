@@ -7,9 +7,10 @@ from django.db import connection
 from django.db.models import Count, F, Q, Sum
 
 from creditcontrol.tenancy import current_tenant
+from customers.models import Customer
 
-from .figures import FIGURE_COLUMNS, figures_params, figures_sql
-from .models import AgingBand, AgingSetup, CustomerStatistics, KpiSnapshot, RecalculationRun
+from .figures import BASIS_COLUMN, FIGURE_COLUMNS, band_condition, figures_params, figures_sql
+from .models import AgingBand, AgingBasis, AgingSetup, CustomerStatistics, KpiSnapshot, RecalculationRun
 
 CENT = Decimal("0.01")
 # Net credit sales: what was invoiced less what was credited back.
@@ -43,18 +44,23 @@ def aging_bands() -> list[AgingBand]:
     return list(AgingBand.objects.order_by("position"))
 
 
-def customer_figures(*, customer_ids: list[int], as_of: datetime.date) -> dict[int, dict]:
+def customer_figures(
+    *, customer_ids: list[int], as_of: datetime.date, branch_id: int | None = None
+) -> dict[int, dict]:
     """Every figure of these customers as of `as_of`, computed now from the ledger (not stored).
 
     Same SQL as the recalculation; used for a work-date as-of, which differs per user and so is never
-    stored. The ledger is taken as it stands (remaining amounts today); D only moves the aging date.
+    stored, and for a branch context (only that branch's entries). The ledger is taken as it stands
+    (remaining amounts today); D only moves the aging date.
     """
     setup, _ = AgingSetup.objects.get_or_create(tenant=current_tenant())
-    sql = figures_sql(bands=aging_bands(), basis=setup.basis, restrict_to_ids=True)
+    sql = figures_sql(
+        bands=aging_bands(), basis=setup.basis, restrict_to_ids=True, branch=branch_id is not None
+    )
+    params = figures_params(tenant_id=current_tenant().pk, as_of=as_of, ids=list(customer_ids))
+    params["branch"] = branch_id
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql, figures_params(tenant_id=current_tenant().pk, as_of=as_of, ids=list(customer_ids))
-        )
+        cursor.execute(sql, params)
         names = [column.name for column in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     return {row["customer_id"]: {column: row[column] for column in FIGURE_COLUMNS} for row in rows}
@@ -189,3 +195,60 @@ def recalculation_active():
     return recalculation_runs().filter(
         status__in=[RecalculationRun.Status.QUEUED, RecalculationRun.Status.RUNNING]
     )
+
+
+def branch_open_figures(*, branch_id: int, as_of: datetime.date, top: int = 10) -> dict:
+    """The dashboard's figures restricted to one branch's entries, read live from its open entries:
+    balance, overdue, customers overdue, each aging band, and the customers most overdue there."""
+    setup, _ = AgingSetup.objects.get_or_create(tenant=current_tenant())
+    bands = aging_bands()
+    basis = BASIS_COLUMN[AgingBasis(setup.basis)]
+    band_sums = ", ".join(
+        f"COALESCE(SUM(e.remaining_amount_lcy) FILTER (WHERE {band_condition(b, basis)}), 0)" for b in bands
+    )
+    params = {"tenant": current_tenant().pk, "branch": branch_id, "as_of": as_of, "top": top}
+    per_customer = """
+        SELECT e.customer_id, SUM(e.remaining_amount_lcy) AS balance,
+               COALESCE(SUM(e.remaining_amount_lcy) FILTER (WHERE e.due_date < %(as_of)s), 0) AS overdue
+          FROM ledger_ledgerentry e
+         WHERE e.tenant_id = %(tenant)s AND e.is_open AND e.branch_id = %(branch)s
+         GROUP BY e.customer_id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT COALESCE(SUM(e.remaining_amount_lcy), 0),
+                   COALESCE(SUM(e.remaining_amount_lcy) FILTER (WHERE e.due_date < %(as_of)s), 0),
+                   COUNT(DISTINCT e.customer_id) FILTER (WHERE e.due_date < %(as_of)s){", " if bands else ""}{band_sums}
+              FROM ledger_ledgerentry e
+             WHERE e.tenant_id = %(tenant)s AND e.is_open AND e.branch_id = %(branch)s
+            """,
+            params,
+        )
+        row = cursor.fetchone()
+        cursor.execute(
+            f"SELECT customer_id, balance, overdue FROM ({per_customer}) c WHERE overdue > 0 "
+            "ORDER BY overdue DESC, customer_id LIMIT %(top)s",
+            params,
+        )
+        top_rows = cursor.fetchall()
+    customers = Customer.objects.in_bulk([r[0] for r in top_rows])
+    return {
+        "total_balance_lcy": row[0],
+        "total_overdue_lcy": row[1],
+        "overdue_customers": row[2],
+        "bands": [{"label": b.label, "amount_lcy": amount} for b, amount in zip(bands, row[3:], strict=True)],
+        "top_overdue": [
+            {"customer": customers[c], "balance_lcy": balance, "overdue_balance_lcy": overdue}
+            for c, balance, overdue in top_rows
+        ],
+    }
+
+
+def band_totals() -> list[dict]:
+    """Σ of each aging band over the stored statistics (the whole tenant)."""
+    bands = aging_bands()
+    sums = CustomerStatistics.objects.aggregate(
+        **{f"band_{b.position}": Sum(f"band_{b.position}_lcy") for b in bands}
+    )
+    return [{"label": b.label, "amount_lcy": sums[f"band_{b.position}"] or Decimal("0.00")} for b in bands]

@@ -99,6 +99,7 @@ def credit_list(*, queryset, sort: str, columns: list[Column]):
 
 def entries_link(
     *,
+    branch=None,
     ledger_url: str,
     customer: Customer,
     key: str,
@@ -108,6 +109,8 @@ def entries_link(
 ) -> str | None:
     """The ledger entries page filtered to exactly the entries behind one figure of one customer."""
     params: dict[str, str] = {"customer": str(customer.pk)}
+    if branch is not None:
+        params["branch"] = str(branch.pk)
     as_of = statistics.as_of_date if statistics and statistics.as_of_date else None
     if key in ("balance", "code"):
         params["open"] = "true"

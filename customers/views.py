@@ -12,7 +12,7 @@ from django.views.generic import TemplateView
 
 from creditcontrol.errors import DomainError
 from creditcontrol.models import Role
-from creditcontrol.pages import TenantPageMixin
+from creditcontrol.pages import TenantPageMixin, branch_context
 from ledger.models import LedgerEntry
 
 from . import selectors, services
@@ -85,6 +85,19 @@ class CustomerCardView(TenantPageMixin, TemplateView):
         return redirect("customer-card", tenant_slug=self.tenant.slug, pk=customer.pk)
 
 
+def _live_figures(request, rows, branch):
+    """(as-of date, {customer id: figures}) read now for a page of rows, when the stored figures are not
+    the ones this user should see: in a branch context, or when the setup ages as of the user's work date."""
+    from aging.selectors import customer_figures
+    from aging.services import as_of_date
+
+    as_of = as_of_date(user=request.user)
+    if branch is None and as_of == request.tenant.today():
+        return None
+    ids = [row.customer_id for row in rows]
+    return as_of, customer_figures(customer_ids=ids, as_of=as_of, branch_id=branch.pk if branch else None)
+
+
 def _credit_list_context(request, tenant):
     """What the credit list and its export share: the bands, the chosen columns and the filtered rows."""
     from aging.models import AgingBand, AgingSetup, CustomerStatistics
@@ -100,6 +113,10 @@ def _credit_list_context(request, tenant):
     data = request.GET.copy()
     if "controller" not in data and request.membership.role == Role.CONTROLLER:
         data["controller"] = "me"  # a controller starts on their own customers
+    branch = branch_context(request)
+    data.pop("branch", None)
+    if branch is not None:
+        data["branch"] = str(branch.pk)  # the branch context: that branch's customers
     filterset = CreditListFilter(data, queryset=CustomerStatistics.objects.all(), request=request)
     sort = request.GET.get("sort", "-overdue")
     rows = credit_list.credit_list(queryset=filterset.qs, sort=sort, columns=all_columns)
@@ -112,6 +129,7 @@ def _credit_list_context(request, tenant):
         "sort": sort,
         "rows": rows,
         "data": data,
+        "branch": branch,
         "basis": setup.basis if setup else "due_date",
     }
 
@@ -133,8 +151,13 @@ class CreditListView(TenantPageMixin, TemplateView):
         page = Paginator(shared["rows"], 50).get_page(self.request.GET.get("page"))
         ledger_url = reverse("ledger-entries", kwargs={"tenant_slug": self.tenant.slug})
         bands = {b.position: b for b in shared["bands"]}
+        live = _live_figures(self.request, page.object_list, shared["branch"])
         table = []
         for statistics in page:
+            if live is not None:  # a branch context or a work date: figures read now, not the stored ones
+                for name, value in live[1].get(statistics.customer_id, {}).items():
+                    setattr(statistics, name, value)
+                statistics.as_of_date = live[0]
             cells = []
             for column in shared["columns"]:
                 link = credit_list.entries_link(
@@ -144,6 +167,7 @@ class CreditListView(TenantPageMixin, TemplateView):
                     statistics=statistics,
                     bands=bands,
                     basis=shared["basis"],
+                    branch=shared["branch"],
                 )
                 cells.append(
                     {"column": column, "value": credit_list.cell_value(statistics, column), "link": link}
@@ -381,3 +405,35 @@ class RecordPaymentView(TenantPageMixin, TemplateView):
             "recorded": error is None,
         }
         return self.render_to_response(context, status=200 if error is None else 400)
+
+
+class SearchView(TenantPageMixin, TemplateView):
+    """Find a customer by name or code, or a document by its number, from anywhere."""
+
+    template_name = "customers/search.html"
+
+    def get_context_data(self, **kwargs):
+        from django.db.models import Q
+
+        from ledger.models import LedgerEntry
+
+        context = super().get_context_data(**kwargs)
+        q = self.request.GET.get("q", "").strip()
+        customers, entries = [], []
+        if q:
+            customers = list(
+                Customer.objects.filter(Q(code__iexact=q) | Q(name__icontains=q))
+                .select_related("statistics")
+                .order_by("name")[:25]
+            )
+            entries = list(LedgerEntry.objects.filter(document_no__iexact=q).select_related("customer")[:25])
+            if len(customers) == 1 and not entries:
+                return {**context, "redirect": customers[0]}
+        context.update(q=q, customers=customers, entries=entries, today=self.tenant.today())
+        return context
+
+    def get(self, request, *args, **kwargs):
+        context = self.get_context_data(**kwargs)
+        if "redirect" in context:
+            return redirect("customer-card", tenant_slug=self.tenant.slug, pk=context["redirect"].pk)
+        return self.render_to_response(context)

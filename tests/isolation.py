@@ -36,6 +36,7 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "customer-factbox": ("get", "customer"),
     "record-payment": ("post", "customer"),
     "balance-due": ("get", None),
+    "search": ("get", None),
     "aging-setup": ("get", None),
     "aging-recalculations": ("get", None),
     "aging-recalculation-start": ("post", None),

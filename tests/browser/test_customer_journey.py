@@ -34,7 +34,7 @@ def test_review_a_credit_limit_from_the_customer_card(page, ledger):
     assert page.locator("h1").inner_text() == "Credit dashboard"
 
     page.click("text=Customers")
-    page.fill("input[name=q]", "harbour")
+    page.fill("form.filters input[name=q]", "harbour")
     page.click("button:has-text('Filter')")
     rows = page.locator("#customer-list tbody tr")
     assert rows.count() == 1

@@ -1,8 +1,8 @@
 """A controller records a call about two of a customer's invoices, takes a part-payment promise, sees the
 to-do, and watches it close when the payment is posted through the API.
 
-It starts from the customer list and the customer's open ledger entries (the credit list's "Create
-interaction" action links to the same page, /interactions/new/?customer=..&entries=..)."""
+It starts from the credit list: the customer's balance opens its open ledger entries, where two are
+ticked for the interaction."""
 
 import datetime
 import re
@@ -39,8 +39,8 @@ def test_promise_to_pay_from_a_call_closes_its_to_do_when_paid(page, ledger, liv
     sign_in(page, "carol", PASSWORD)
     page.wait_for_url(re.compile(r"/t/alpha/"))
 
-    page.goto("/t/alpha/customers/")
-    page.locator("#customer-list tbody tr", has_text="C100").locator("td.num a").click()
+    page.click("nav >> text=Credit list")
+    page.locator("#credit-list tbody tr", has_text="C100").locator("td[data-column=balance] a").click()
     page.wait_for_url(re.compile(r"/ledger/\?customer="))
     page.check("input[aria-label='Select SI-1001']")
     page.check("input[aria-label='Select SI-1002']")
