@@ -62,8 +62,8 @@ class LedgerEntry(TenantOwned):
         Branch, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     on_hold = models.BooleanField(default=False)
-    # An invoice that a payment (not only credit memos) has settled at least in part: the payment-behaviour
-    # figures (avg. days to pay, overdue days) average over these. Kept by the services with the applications.
+    # An invoice (only invoices) that a payment, not only credit memos, has settled at least in part: the
+    # payment-behaviour figures (avg. days to pay, overdue days) average over these. Kept with the applications.
     settled_by_payment = models.BooleanField(default=False, db_default=False)
     # Credit-control data, written by "Update selected entries" on an interaction (interactions app).
     status_code = models.ForeignKey(

@@ -143,7 +143,8 @@ def entries_apply(
     amount = amount if amount is not None else min(-applying.remaining_amount, applied.remaining_amount)
     _set_remaining(applied, applied.remaining_amount - amount, posting_date)
     _set_remaining(applying, applying.remaining_amount + amount, posting_date)
-    applied.settled_by_payment = applied.settled_by_payment or applying.document_type == DocumentType.PAYMENT
+    if applying.document_type == DocumentType.PAYMENT and applied.document_type == DocumentType.INVOICE:
+        applied.settled_by_payment = True
     for entry in (applied, applying):
         entry.save(update_fields=_SETTLEMENT_FIELDS)
     application = Application.objects.create(

@@ -560,7 +560,7 @@ class ApplicationsWriter(Writer):
                                   THEN e.amount - coalesce(r.applied, m.applied, 0)
                                   ELSE e.amount + coalesce(r.applied, m.applied, 0) END AS remaining,
                        coalesce(r.last_on, m.last_on, e.posting_date) AS last_on,
-                       coalesce(r.by_payment, false) AS by_payment
+                       e.document_type = 'invoice' AND coalesce(r.by_payment, false) AS by_payment
                   FROM entry JOIN {ENTRY} e ON e.id = entry.id
                   LEFT JOIN LATERAL (
                       SELECT sum(a.amount) AS applied, max(a.posting_date) AS last_on,

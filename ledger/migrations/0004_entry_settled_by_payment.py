@@ -18,7 +18,8 @@ class Migration(migrations.Migration):
         migrations.RunSQL(
             """
             UPDATE ledger_ledgerentry e SET settled_by_payment = true
-             WHERE EXISTS (SELECT 1 FROM ledger_application a
+             WHERE e.document_type = 'invoice'
+               AND EXISTS (SELECT 1 FROM ledger_application a
                              JOIN ledger_ledgerentry p ON p.id = a.applying_entry_id
                             WHERE a.applied_entry_id = e.id AND a.undone_on IS NULL
                               AND p.document_type = 'payment')
