@@ -117,10 +117,10 @@ def tenant_seed(tenant: Tenant, *, customers: int, entries: int, progress: Progr
             cursor.execute("SET LOCAL work_mem = '256MB'")
             cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # checked per statement, so indexes can be built
-            # A big load is far cheaper with the secondary indexes built once afterwards than kept up row by row.
-            rebuild = _secondary_indexes(cursor) if params["invoices"] > 100_000 else []
-            for name, _ in rebuild:
-                cursor.execute(f'DROP INDEX "{name}"')
+            # A big load is far cheaper with the ledger tables' secondary indexes, the external-id unique
+            # constraint and the foreign keys built (and checked) once afterwards, set-based, than kept up
+            # and checked row by row. They are all back, validated, before the transaction commits.
+            rebuild = _ledger_load_drop(cursor) if params["invoices"] > 100_000 else None
             for label, sql in _SEED_STEPS:
                 started = time.monotonic()
                 cursor.execute(sql, params)
@@ -128,30 +128,65 @@ def tenant_seed(tenant: Tenant, *, customers: int, entries: int, progress: Progr
                     f"{tenant.slug}: {label} ({cursor.rowcount:,} rows, {time.monotonic() - started:.1f} s)"
                 )
             if rebuild:
-                started = time.monotonic()
-                for _, definition in rebuild:
-                    cursor.execute(definition)
-                progress(
-                    f"{tenant.slug}: {len(rebuild)} indexes rebuilt ({time.monotonic() - started:.1f} s)"
-                )
+                _ledger_load_restore(cursor, rebuild, lambda message: progress(f"{tenant.slug}: {message}"))
             # Fresh table statistics before anything plans a query over the new rows.
+            started = time.monotonic()
             cursor.execute(
                 "ANALYZE ledger_ledgerentry; ANALYZE ledger_application; ANALYZE customers_customer"
             )
             statistics_rows_ensure()  # every customer stale; seed_demo's Recalculate All follows
+            progress(f"{tenant.slug}: analysed, statistics rows added ({time.monotonic() - started:.1f} s)")
         return {"customers": customers, "skipped": False}
 
 
-def _secondary_indexes(cursor) -> list[tuple[str, str]]:
+_LEDGER_TABLES = ("ledger_ledgerentry", "ledger_application")
+
+
+def _ledger_load_drop(cursor) -> dict:
+    """Drop the ledger tables' foreign keys, unique constraints (not the primary keys) and other
+    indexes; return their definitions for `_ledger_load_restore`."""
     cursor.execute(
         """
         SELECT c.relname, pg_get_indexdef(i.indexrelid)
           FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-         WHERE i.indrelid IN ('ledger_ledgerentry'::regclass, 'ledger_application'::regclass)
-           AND NOT i.indisunique AND NOT i.indisprimary
-        """
+         WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u'))
+        """,
+        [list(_LEDGER_TABLES)],
     )
-    return cursor.fetchall()
+    indexes = cursor.fetchall()
+    cursor.execute(
+        """
+        SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype
+          FROM pg_constraint
+         WHERE conrelid = ANY(%s::regclass[]) AND contype IN ('f', 'u')
+         ORDER BY contype, conrelid::regclass::text, conname
+        """,
+        [list(_LEDGER_TABLES)],
+    )
+    constraints = cursor.fetchall()
+    for table, name, _, _ in constraints:  # foreign keys first ('f' < 'u')
+        cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+    for name, _ in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    return {"indexes": indexes, "constraints": constraints}
+
+
+def _ledger_load_restore(cursor, rebuild: dict, progress: Progress) -> None:
+    started = time.monotonic()
+    for _, definition in rebuild["indexes"]:
+        cursor.execute(definition)
+    uniques = [c for c in rebuild["constraints"] if c[3] == "u"]
+    for table, name, definition, _ in uniques:  # unique constraints before the foreign keys
+        cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+    progress(f"{len(rebuild['indexes']) + len(uniques)} indexes rebuilt ({time.monotonic() - started:.1f} s)")
+    started = time.monotonic()
+    foreign_keys = [c for c in rebuild["constraints"] if c[3] == "f"]
+    for table, name, definition, _ in foreign_keys:
+        cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition} NOT VALID')
+    for table, name, _, _ in foreign_keys:  # one set-based check per key instead of one per row
+        cursor.execute(f'ALTER TABLE "{table}" VALIDATE CONSTRAINT "{name}"')
+    progress(f"{len(foreign_keys)} foreign keys restored and validated ({time.monotonic() - started:.1f} s)")
 
 
 _SEED_STEPS = [
@@ -171,12 +206,9 @@ _SEED_STEPS = [
                || ' ' || (ARRAY['Ltd','plc','& Sons','Group','Trading','LLP'])[1 + (i * 5) %% 6]
                || CASE WHEN i > 2016 THEN ' ' || i::text ELSE '' END,
                (ARRAY['Business','Business','Business','Retail','Public sector'])[1 + i %% 5],
-               (SELECT id FROM customers_customergroup g WHERE g.tenant_id = %(tenant)s ORDER BY id
-                 OFFSET i %% 5 LIMIT 1),
-               (SELECT id FROM customers_branch b WHERE b.tenant_id = %(tenant)s ORDER BY id OFFSET i %% 3 LIMIT 1),
+               k.groups[1 + i %% 5], k.branches[1 + i %% 3],
                CASE WHEN i %% 10 < 7 THEN %(lcy)s WHEN i %% 10 < 9 THEN %(fx1)s ELSE %(fx2)s END,
-               (SELECT id FROM customers_paymentterms p WHERE p.tenant_id = %(tenant)s ORDER BY id
-                 OFFSET i %% 4 LIMIT 1),
+               k.terms[1 + i %% 4],
                CASE WHEN i %% 9 = 0 THEN NULL ELSE (ARRAY[0, 2500, 5000, 10000, 25000, 50000, 100000])[1 + i %% 7] END,
                i %% 97 = 0, i %% 211 = 0,
                (%(controllers)s::int[])[1 + i %% cardinality(%(controllers)s::int[])],
@@ -185,6 +217,11 @@ _SEED_STEPS = [
                CASE WHEN i %% 17 = 0 THEN ARRAY['key-account'] ELSE ARRAY[]::varchar[] END,
                '{}'::jsonb, now(), now()
           FROM generate_series(1, %(customers)s) AS i
+         CROSS JOIN (SELECT ARRAY(SELECT id FROM customers_customergroup WHERE tenant_id = %(tenant)s ORDER BY id)
+                            AS groups,
+                            ARRAY(SELECT id FROM customers_branch WHERE tenant_id = %(tenant)s ORDER BY id) AS branches,
+                            ARRAY(SELECT id FROM customers_paymentterms WHERE tenant_id = %(tenant)s ORDER BY id)
+                            AS terms) k
     """,
     ),
     (
@@ -213,25 +250,7 @@ _SEED_STEPS = [
     """,
     ),
     (
-        "invoices planned",
-        """
-        CREATE TEMP TABLE demo_invoice ON COMMIT DROP AS
-        SELECT i, c.id AS customer_id, c.currency_code, c.branch_id, c.behaviour, d.posting_date,
-               CASE WHEN c.rule = 'eom'
-                    THEN (date_trunc('month', d.posting_date) + interval '1 month - 1 day')::date + c.terms_days
-                    ELSE d.posting_date + c.terms_days END AS due_date,
-               round((50 + random() * random() * 9950)::numeric, 2) AS amount,
-               random() AS r1, random() AS r2,
-               CASE c.currency_code WHEN %(lcy)s THEN 1.0
-                    ELSE round((CASE c.currency_code WHEN %(fx1)s THEN 0.86 ELSE 0.79 END
-                                * (1 + 0.04 * sin(d.posting_date - date '2020-01-01')))::numeric, 6) END AS rate
-          FROM generate_series(1, %(invoices)s) AS i
-          JOIN demo_customer c ON c.n = 1 + (hashint4(i) & 2147483647) %% %(customers)s
-         CROSS JOIN LATERAL (SELECT %(today)s::date - (hashint4(i + 7) & 2147483647) %% 540 AS posting_date) d
-    """,
-    ),
-    (
-        "settlements planned",
+        "invoices and their settlements planned",
         """
         CREATE TEMP TABLE demo_settle ON COMMIT DROP AS
         SELECT s.*, nextval('ledger_ledgerentry_id_seq') AS invoice_id,
@@ -249,48 +268,54 @@ _SEED_STEPS = [
                                                  WHEN 1 THEN (v.r2 * 20)::int WHEN 2 THEN 15 + (v.r2 * 45)::int
                                                  ELSE 40 + (v.r2 * 160)::int END AS pay_date,
                                CASE WHEN v.r1 > 0.92 THEN 0.5 ELSE 1.0 END AS pay_share
-                          FROM demo_invoice v) p) s
+                          FROM (-- the planned invoices; OFFSET 0 keeps each random() drawn once per invoice
+                                SELECT i, c.id AS customer_id, c.currency_code, c.branch_id, c.behaviour,
+                                       d.posting_date,
+                                       CASE WHEN c.rule = 'eom'
+                                            THEN (date_trunc('month', d.posting_date) + interval '1 month - 1 day')::date
+                                                 + c.terms_days
+                                            ELSE d.posting_date + c.terms_days END AS due_date,
+                                       round((50 + random() * random() * 9950)::numeric, 2) AS amount,
+                                       random() AS r1, random() AS r2,
+                                       CASE c.currency_code WHEN %(lcy)s THEN 1.0
+                                            ELSE round((CASE c.currency_code WHEN %(fx1)s THEN 0.86 ELSE 0.79 END
+                                                        * (1 + 0.04 * sin(d.posting_date - date '2020-01-01')))::numeric,
+                                                       6) END AS rate
+                                  FROM generate_series(1, %(invoices)s) AS i
+                                  JOIN demo_customer c ON c.n = 1 + (hashint4(i) & 2147483647) %% %(customers)s
+                                 CROSS JOIN LATERAL (SELECT %(today)s::date - (hashint4(i + 7) & 2147483647) %% 540
+                                                            AS posting_date) d
+                                OFFSET 0) v) p) s
     """,
     ),
     (
-        "invoices",
+        "invoices, credit memos and payments",
+        # One pass, in id order: each invoice followed by its credit memo and its payment (if any).
         """
         INSERT INTO ledger_ledgerentry (id, tenant_id, external_id, customer_id, document_type, document_no,
                posting_date, document_date, due_date, description, currency_code, amount, amount_lcy,
                remaining_amount, remaining_amount_lcy, is_open, closed_at, branch_id, on_hold, settled_by_payment,
                created_at, updated_at)
-        SELECT invoice_id, %(tenant)s, 'INV-' || i, customer_id, 'invoice', 'SI' || lpad(i::text, 8, '0'),
-               posting_date, posting_date, due_date, 'Sales invoice', currency_code, amount, l.amount_lcy, remaining,
-               CASE WHEN remaining = amount THEN l.amount_lcy WHEN remaining = 0 THEN 0
-                    ELSE round(remaining * l.amount_lcy / amount, 2) END,
-               remaining <> 0, CASE WHEN remaining = 0 THEN last_settled_on END, branch_id, false, paid > 0,
-               now(), now()
-          FROM demo_settle CROSS JOIN LATERAL (SELECT round(amount * rate, 2) AS amount_lcy) l
-    """,
-    ),
-    (
-        "credit memos",
-        """
-        INSERT INTO ledger_ledgerentry (id, tenant_id, external_id, customer_id, document_type, document_no,
-               posting_date, document_date, due_date, description, currency_code, amount, amount_lcy,
-               remaining_amount, remaining_amount_lcy, is_open, closed_at, branch_id, on_hold, created_at, updated_at)
-        SELECT credit_memo_id, %(tenant)s, 'CM-' || i, customer_id, 'credit_memo', 'SCM' || lpad(i::text, 8, '0'),
-               credit_memo_date, credit_memo_date, credit_memo_date, 'Credit memo: returned goods', currency_code,
-               -credit_memo_amount, -round(credit_memo_amount * rate, 2), 0, 0, false, credit_memo_date, branch_id,
-               false, now(), now()
-          FROM demo_settle WHERE credit_memo_id IS NOT NULL
-    """,
-    ),
-    (
-        "payments",
-        """
-        INSERT INTO ledger_ledgerentry (id, tenant_id, external_id, customer_id, document_type, document_no,
-               posting_date, document_date, due_date, description, currency_code, amount, amount_lcy,
-               remaining_amount, remaining_amount_lcy, is_open, closed_at, branch_id, on_hold, created_at, updated_at)
-        SELECT payment_id, %(tenant)s, 'PAY-' || i, customer_id, 'payment', 'PMT' || lpad(i::text, 8, '0'), pay_date,
-               pay_date, pay_date, 'Payment received', currency_code, -paid, -round(paid * rate * 1.002, 2), 0, 0,
-               false, pay_date, branch_id, false, now(), now()
-          FROM demo_settle WHERE payment_id IS NOT NULL
+        SELECT e.id, %(tenant)s, e.external_id, s.customer_id, e.document_type, e.document_no, e.posting_date,
+               e.posting_date, e.due_date, e.description, s.currency_code, e.amount, e.amount_lcy,
+               e.remaining_amount, e.remaining_amount_lcy, e.is_open, e.closed_at, s.branch_id, false,
+               e.settled_by_payment, now(), now()
+          FROM demo_settle s
+         CROSS JOIN LATERAL (SELECT round(s.amount * s.rate, 2) AS amount_lcy) l
+         CROSS JOIN LATERAL (VALUES
+               (s.invoice_id, 'INV-' || s.i, 'invoice', 'SI' || lpad(s.i::text, 8, '0'), s.posting_date, s.due_date,
+                'Sales invoice', s.amount, l.amount_lcy, s.remaining,
+                CASE WHEN s.remaining = s.amount THEN l.amount_lcy WHEN s.remaining = 0 THEN 0
+                     ELSE round(s.remaining * l.amount_lcy / s.amount, 2) END,
+                s.remaining <> 0, CASE WHEN s.remaining = 0 THEN s.last_settled_on END, s.paid > 0),
+               (s.credit_memo_id, 'CM-' || s.i, 'credit_memo', 'SCM' || lpad(s.i::text, 8, '0'), s.credit_memo_date,
+                s.credit_memo_date, 'Credit memo: returned goods', -s.credit_memo_amount,
+                -round(s.credit_memo_amount * s.rate, 2), 0, 0, false, s.credit_memo_date, false),
+               (s.payment_id, 'PAY-' || s.i, 'payment', 'PMT' || lpad(s.i::text, 8, '0'), s.pay_date, s.pay_date,
+                'Payment received', -s.paid, -round(s.paid * s.rate * 1.002, 2), 0, 0, false, s.pay_date, false)
+               ) AS e(id, external_id, document_type, document_no, posting_date, due_date, description, amount,
+                      amount_lcy, remaining_amount, remaining_amount_lcy, is_open, closed_at, settled_by_payment)
+         WHERE e.id IS NOT NULL
     """,
     ),
     (

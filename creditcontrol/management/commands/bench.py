@@ -1,4 +1,4 @@
-"""manage.py bench [--only import|recalculation|seed] [--customers N] [--entries N]: the project's benchmarks.
+"""manage.py bench [--only seed|import|recalculation|pages] [--customers N] [--entries N]: the project's benchmarks.
 
 Each part prints its figures (and, where it compares, the ratio against a bare SQL baseline measured in
 the same run). The defaults are the sizes the product promises to handle; pass smaller ones for a quick run.
@@ -8,7 +8,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-PARTS = ("seed", "import", "recalculation")
+PARTS = ("seed", "import", "recalculation", "pages")
 
 
 class Command(BaseCommand):
@@ -19,8 +19,13 @@ class Command(BaseCommand):
         parser.add_argument("--customers", type=int, default=200_000)
         parser.add_argument("--entries", type=int, default=10_000_000)
         parser.add_argument("--import-entries", type=int, default=1_000_000)
+        parser.add_argument(
+            "--explain",
+            action="store_true",
+            help="pages: EXPLAIN ANALYZE the slowest queries of a page over target",
+        )
 
-    def handle(self, *args, only, customers, entries, import_entries, **options):
+    def handle(self, *args, only, customers, entries, import_entries, explain, **options):
         for part in only or PARTS:
             self.stdout.write(self.style.MIGRATE_HEADING(f"== {part} =="))
             started = time.monotonic()
@@ -32,8 +37,12 @@ class Command(BaseCommand):
                 from ledger.bench_import import run as run_import
 
                 run_import(self.stdout, entries=import_entries)
-            else:
+            elif part == "recalculation":
                 from aging.bench import run as run_recalculation
 
                 run_recalculation(self.stdout, customers=customers, entries=entries)
+            else:
+                from customers.bench_pages import run as run_pages
+
+                run_pages(self.stdout, customers=customers, entries=entries, explain=explain)
             self.stdout.write(f"({part}: {time.monotonic() - started:.1f} s in all)")
