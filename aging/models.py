@@ -4,7 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from creditcontrol.tenancy import TenantOwned
 from customers.models import MONEY, Customer
@@ -117,8 +117,11 @@ class CustomerStatistics(TenantOwned):
     class Meta:
         verbose_name_plural = "customer statistics"
         indexes = [
-            models.Index(fields=["tenant", "-overdue_balance_lcy"], name="stats_tenant_overdue"),
-            models.Index(fields=["tenant", "-balance_lcy"], name="stats_tenant_balance"),
+            # The credit list's and balance due report's first pages: largest first, ties by customer.
+            models.Index(
+                F("tenant"), F("overdue_balance_lcy").desc(), F("customer"), name="stats_tenant_overdue"
+            ),
+            models.Index(F("tenant"), F("balance_lcy").desc(), F("customer"), name="stats_tenant_balance"),
             models.Index(
                 fields=["tenant"],
                 condition=Q(calculated_version__lt=models.F("ledger_version")),

@@ -17,14 +17,23 @@ CENT = Decimal("0.01")
 CREDIT_SALES_TYPES = ("invoice", "credit_memo")
 
 
-def tenant_totals() -> dict:
-    return CustomerStatistics.objects.aggregate(
+def tenant_totals(*, with_bands: bool = False) -> dict:
+    """The tenant's headline figures from the stored statistics, in one pass; with the Σ of each aging
+    band under "bands" when asked."""
+    bands = aging_bands() if with_bands else []
+    sums = CustomerStatistics.objects.aggregate(
         customers=Count("customer_id"),
         total_balance_lcy=Sum("balance_lcy"),
         total_overdue_lcy=Sum("overdue_balance_lcy"),
         overdue_customers=Count("customer_id", filter=Q(overdue_balance_lcy__gt=0)),
         stale_customers=Count("customer_id", filter=Q(calculated_version__lt=F("ledger_version"))),
+        **{f"band_{b.position}": Sum(f"band_{b.position}_lcy") for b in bands},
     )
+    if with_bands:
+        sums["bands"] = [
+            {"label": b.label, "amount_lcy": sums.pop(f"band_{b.position}") or Decimal("0.00")} for b in bands
+        ]
+    return sums
 
 
 def top_overdue_customers(*, limit: int):
@@ -243,12 +252,3 @@ def branch_open_figures(*, branch_id: int, as_of: datetime.date, top: int = 10) 
             for c, balance, overdue in top_rows
         ],
     }
-
-
-def band_totals() -> list[dict]:
-    """Σ of each aging band over the stored statistics (the whole tenant)."""
-    bands = aging_bands()
-    sums = CustomerStatistics.objects.aggregate(
-        **{f"band_{b.position}": Sum(f"band_{b.position}_lcy") for b in bands}
-    )
-    return [{"label": b.label, "amount_lcy": sums[f"band_{b.position}"] or Decimal("0.00")} for b in bands]

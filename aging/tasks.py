@@ -28,6 +28,7 @@ def recalculate_all_task(self, *, tenant_id: int, trigger: str = "manual", run_i
             if exc.code == "already_running" and run_id is None:
                 raise self.retry(exc=exc) from exc  # the nightly run waits for a manual one to finish
             raise
+    services.statistics_vacuum()
     return run.pk
 
 

@@ -38,8 +38,8 @@ class DashboardView(TenantPageMixin, TemplateView):
         today = self.tenant.today()
         branch = branch_context(self.request)
         if branch is None:
-            totals = selectors.tenant_totals()
-            bands = selectors.band_totals()
+            totals = selectors.tenant_totals(with_bands=True)
+            bands = totals["bands"]
             top_overdue = [
                 {
                     "customer": s.customer,

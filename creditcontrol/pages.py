@@ -2,6 +2,8 @@
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 
 from .models import Role
 from .tenancy import role_at_least
@@ -45,3 +47,18 @@ def branch_context(request):
     if branch is None:
         request.session[key] = None
     return branch
+
+
+class CappedPaginator(Paginator):
+    """Counts at most `cap` rows: past that a big tenant's filtered list says "10,000+ rows" rather than
+    count every match on each page view."""
+
+    cap = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        counted = self.object_list.order_by()[: self.cap + 1].count()  # order does not change a count
+        self.capped = counted > self.cap
+        return min(counted, self.cap)
+
+    capped = False

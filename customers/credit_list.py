@@ -85,13 +85,26 @@ def group_and_descendants(group_id: int) -> list[int]:
     return found
 
 
+def _nullable(path: str) -> bool:
+    """Can the value at this path be empty (a nullable column, or reached through a nullable relation)?"""
+    model, nullable = CustomerStatistics, False
+    for part in path.split("__"):
+        field = model._meta.get_field(part)
+        nullable = nullable or field.null
+        model = field.related_model or model
+    return nullable
+
+
 def credit_list(*, queryset, sort: str, columns: list[Column]):
     """Customers' statistics rows with their customer, sorted by any column (empty figures last)."""
     by_key = {c.key: c for c in columns}
     descending = sort.startswith("-")
     column = by_key.get(sort.lstrip("-")) or by_key.get("code") or columns[0]
     field = F(column.sort)
-    order = field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
+    if _nullable(column.sort):  # empty figures last, whichever the direction
+        order = field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
+    else:  # plain order, so the (tenant, figure DESC, customer) indexes serve the first page
+        order = field.desc() if descending else field.asc()
     return queryset.select_related(
         "customer", "customer__payment_terms", "customer__controller", "customer__branch", "customer__group"
     ).order_by(order, "customer_id")
@@ -165,3 +178,20 @@ def cell_text(statistics: CustomerStatistics, column: Column) -> str:
     if isinstance(value, list):
         return ", ".join(value)
     return "" if value is None else str(value)
+
+
+def cell_display(statistics: CustomerStatistics, column: Column) -> str | list[str]:
+    """A cell as the page prints it (formatted here once: the template only writes it out)."""
+    value = cell_value(statistics, column)
+    if column.kind == "status" or isinstance(value, str):
+        return value
+    if value is None:
+        return "—"
+    if column.kind == "money":
+        return f"{value:,.2f}"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+NUMERIC_KINDS = {"money", "days", "count"}

@@ -63,3 +63,23 @@ def credit_review_series(*, customer: Customer, until: datetime.date, months: in
             limit = effective[-1].new_limit_lcy if effective else changes[0].old_limit_lcy
         points.append({"date": date, "balance": balances[date], "limit": limit})
     return points
+
+
+def customer_types() -> list[str]:
+    """The customer types in use (for filters), cached for a few minutes: a DISTINCT over every
+    customer is too dear for each page view of a big tenant."""
+    from django.core.cache import cache
+
+    from creditcontrol.tenancy import current_tenant
+
+    key = f"customer-types:{current_tenant().pk}"
+    types = cache.get(key)
+    if types is None:
+        types = list(
+            Customer.objects.exclude(customer_type="")
+            .order_by("customer_type")
+            .values_list("customer_type", flat=True)
+            .distinct()
+        )
+        cache.set(key, types, 300)
+    return types

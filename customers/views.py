@@ -12,7 +12,7 @@ from django.views.generic import TemplateView
 
 from creditcontrol.errors import DomainError
 from creditcontrol.models import Role
-from creditcontrol.pages import TenantPageMixin, branch_context
+from creditcontrol.pages import CappedPaginator, TenantPageMixin, branch_context
 from ledger.models import LedgerEntry
 
 from . import selectors, services
@@ -148,7 +148,7 @@ class CreditListView(TenantPageMixin, TemplateView):
 
         context = super().get_context_data(**kwargs)
         shared = _credit_list_context(self.request, self.tenant)
-        page = Paginator(shared["rows"], 50).get_page(self.request.GET.get("page"))
+        page = CappedPaginator(shared["rows"], 50).get_page(self.request.GET.get("page"))
         ledger_url = reverse("ledger-entries", kwargs={"tenant_slug": self.tenant.slug})
         bands = {b.position: b for b in shared["bands"]}
         live = _live_figures(self.request, page.object_list, shared["branch"])
@@ -170,7 +170,13 @@ class CreditListView(TenantPageMixin, TemplateView):
                     branch=shared["branch"],
                 )
                 cells.append(
-                    {"column": column, "value": credit_list.cell_value(statistics, column), "link": link}
+                    {
+                        "key": column.key,
+                        "status": column.kind == "status",
+                        "numeric": column.kind in credit_list.NUMERIC_KINDS,
+                        "text": credit_list.cell_display(statistics, column),
+                        "link": link,
+                    }
                 )
             table.append({"statistics": statistics, "customer": statistics.customer, "cells": cells})
         query = shared["data"].copy()
@@ -338,13 +344,13 @@ class BalanceDueReportView(TenantPageMixin, TemplateView):
 
         context = super().get_context_data(**kwargs)
         data = self.request.GET.copy()
-        statuses = data.getlist("balance_status") or ["outstanding", "credit", "zero"]
+        all_statuses = ["outstanding", "credit", "zero"]
+        statuses = data.getlist("balance_status") or all_statuses
         data.setlist("balance_status", [])
-        filterset = CreditListFilter(
-            data,
-            queryset=CustomerStatistics.objects.filter(balance_status__in=statuses),
-            request=self.request,
-        )
+        queryset = CustomerStatistics.objects.all()
+        if set(statuses) != set(all_statuses):  # all three is no filter (and leaves the index usable)
+            queryset = queryset.filter(balance_status__in=statuses)
+        filterset = CreditListFilter(data, queryset=queryset, request=self.request)
         rows = filterset.qs.select_related("customer", "customer__group").order_by(
             "-balance_lcy", "customer_id"
         )
@@ -357,11 +363,8 @@ class BalanceDueReportView(TenantPageMixin, TemplateView):
             statuses=statuses,
             data=self.request.GET,
             groups=CustomerGroup.objects.select_related("parent"),
-            customer_types=Customer.objects.exclude(customer_type="")
-            .order_by("customer_type")
-            .values_list("customer_type", flat=True)
-            .distinct(),
-            total=filterset.qs.count(),
+            customer_types=selectors.customer_types(),
+            total=page.paginator.count,
             today=self.tenant.today(),
             can_record=self.can(Role.CONTROLLER),
         )

@@ -13,6 +13,7 @@ from .statistics import (
     statistics_mark_all_stale,
     statistics_mark_stale,
     statistics_rows_ensure,
+    statistics_vacuum,
 )
 
 __all__ = [
@@ -29,5 +30,6 @@ __all__ = [
     "recalculation_start",
     "statistics_mark_all_stale",
     "statistics_mark_stale",
+    "statistics_vacuum",
     "statistics_rows_ensure",
 ]

@@ -245,12 +245,19 @@ def recalculate_entries(
         params = figures_params(tenant_id=tenant.pk, as_of=as_of, ids=ids)
         source = f"({figures_sql(bands=bands, basis=basis, restrict_to_ids=True)})"
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"WITH written AS ({_WRITE_SQL.format(source=source)}) "
-                "SELECT COUNT(*), COALESCE(SUM(entries_count), 0) FROM written",
-                params,
-            )
-            run.customers_count, run.entries_count = (int(n) for n in cursor.fetchone())
+            # The planner overestimates the rows a list of customers reaches, which would trigger JIT
+            # compilation (~0.7 s) for a query that then runs in a fraction of that.
+            cursor.execute("SET jit = off")
+            try:
+                cursor.execute(
+                    f"WITH written AS ({_WRITE_SQL.format(source=source)}) "
+                    "SELECT COUNT(*), COALESCE(SUM(entries_count), 0) FROM written",
+                    params,
+                )
+                run.customers_count, run.entries_count = (int(n) for n in cursor.fetchone())
+            finally:
+                if not connection.needs_rollback:
+                    cursor.execute("RESET jit")
         run.step = f"Done: {run.customers_count:,} customers, {run.entries_count:,} entries"
         _finish(run, status=RecalculationRun.Status.SUCCEEDED)
         if progress is not None:
