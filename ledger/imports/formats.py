@@ -157,26 +157,28 @@ def clean_customer(row: dict[str, str]) -> list[str | None]:
     ]
 
 
+_CUSTOMER_OPTIONAL = (
+    "customer_type",
+    "group",
+    "branch",
+    "currency",
+    "payment_terms",
+    "credit_limit",
+    "blocked",
+    "hold_all",
+    "controller",
+    "email",
+    "phone",
+    "address",
+    "country",
+    "tags",
+)
+
 CUSTOMERS = Format(
     kind="customers",
     key="code",
     required=("code", "name"),
-    optional=(
-        "customer_type",
-        "group",
-        "branch",
-        "currency",
-        "payment_terms",
-        "credit_limit",
-        "blocked",
-        "hold_all",
-        "controller",
-        "email",
-        "phone",
-        "address",
-        "country",
-        "tags",
-    ),
+    optional=_CUSTOMER_OPTIONAL,
     staging={
         "code": "text",
         "name": "text",
@@ -196,22 +198,8 @@ CUSTOMERS = Format(
         "tags": "text",
     },
     clean=clean_customer,
-    keep_when_absent=(
-        "customer_type",
-        "group",
-        "branch",
-        "currency",
-        "payment_terms",
-        "credit_limit",
-        "blocked",
-        "hold_all",
-        "controller",
-        "email",
-        "phone",
-        "address",
-        "country",
-        "tags",
-    ),
+    # Every optional column: a feed that leaves one out keeps what is stored.
+    keep_when_absent=_CUSTOMER_OPTIONAL,
 )
 
 
