@@ -1,0 +1,130 @@
+"""Customer pages: the customer list, the customer card (with the credit review), fact boxes, search."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.views.generic import TemplateView
+
+from creditcontrol.models import Role
+from creditcontrol.pages import TenantPageMixin
+from ledger.models import LedgerEntry
+
+from .. import selectors, services
+from ..charts import credit_review_svg
+from ..filters import CustomerFilter
+from ..forms import CreditLimitReviewForm
+from ..models import Customer
+
+
+class CustomerListView(TenantPageMixin, TemplateView):
+    template_name = "customers/list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filterset = CustomerFilter(
+            self.request.GET or None, queryset=Customer.objects.all(), request=self.request
+        )
+        sort = self.request.GET.get("sort", "code")
+        customers = selectors.customer_list(filterset_qs=filterset.qs, sort=sort)
+        page = Paginator(customers, 50).get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(filter=filterset, page=page, sort=sort, query=query.urlencode())
+        return context
+
+
+class CustomerCardView(TenantPageMixin, TemplateView):
+    template_name = "customers/card.html"
+    write_role = Role.MANAGER  # the only write here is the credit limit review
+
+    def get_customer(self):
+        try:
+            return selectors.customer_card(customer_id=self.kwargs["pk"])
+        except Customer.DoesNotExist:
+            raise Http404("No such customer.") from None
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        customer = self.get_customer()
+        today = self.tenant.today()
+        points = selectors.credit_review_series(customer=customer, until=today)
+        context.update(
+            customer=customer,
+            statistics=getattr(customer, "statistics", None),
+            balance_now=points[-1]["balance"],
+            chart=credit_review_svg(points, currency=self.tenant.local_currency),
+            open_entries=LedgerEntry.objects.filter(customer=customer, is_open=True).order_by(
+                "due_date", "id"
+            )[:25],
+            open_count=LedgerEntry.objects.filter(customer=customer, is_open=True).count(),
+            form=form or CreditLimitReviewForm(),
+            can_review=self.can(Role.MANAGER),
+            today=today,
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        customer = get_object_or_404(Customer.objects.all(), pk=kwargs["pk"])
+        form = CreditLimitReviewForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        change = services.credit_limit_change(
+            customer=customer,
+            new_limit_lcy=form.cleaned_data["new_limit_lcy"],
+            note=form.cleaned_data["note"],
+            user=request.user,
+        )
+        limit = "no limit" if change.new_limit_lcy is None else f"{change.new_limit_lcy:,.2f}"
+        messages.success(request, f"Credit limit reviewed: {limit}.")
+        return redirect("customer-card", tenant_slug=self.tenant.slug, pk=customer.pk)
+
+
+class FactBoxView(TenantPageMixin, TemplateView):
+    """The fact boxes beside the credit list for one customer (loaded with htmx when a row is chosen)."""
+
+    template_name = "customers/factbox.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        customer = get_object_or_404(
+            Customer.objects.select_related("statistics", "payment_terms", "group", "branch", "controller"),
+            pk=self.kwargs["pk"],
+        )
+        context.update(
+            customer=customer,
+            statistics=getattr(customer, "statistics", None),
+            contact=customer.contacts.filter(is_credit_control_contact=True, is_inactive=False).first()
+            or customer.contacts.filter(is_primary=True).first(),
+        )
+        return context
+
+
+class SearchView(TenantPageMixin, TemplateView):
+    """Find a customer by name or code, or a document by its number, from anywhere."""
+
+    template_name = "customers/search.html"
+
+    def get_context_data(self, **kwargs):
+
+        context = super().get_context_data(**kwargs)
+        q = self.request.GET.get("q", "").strip()
+        customers, entries = [], []
+        if q:
+            customers = list(
+                Customer.objects.filter(Q(code__iexact=q) | Q(name__icontains=q))
+                .select_related("statistics")
+                .order_by("name")[:25]
+            )
+            entries = list(LedgerEntry.objects.filter(document_no__iexact=q).select_related("customer")[:25])
+            if len(customers) == 1 and not entries:
+                return {**context, "redirect": customers[0]}
+        context.update(q=q, customers=customers, entries=entries, today=self.tenant.today())
+        return context
+
+    def get(self, request, *args, **kwargs):
+        context = self.get_context_data(**kwargs)
+        if "redirect" in context:
+            return redirect("customer-card", tenant_slug=self.tenant.slug, pk=context["redirect"].pk)
+        return self.render_to_response(context)

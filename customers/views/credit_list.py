@@ -1,0 +1,224 @@
+"""The credit list page and its actions: columns per user, CSV export, recalculate, live figures."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
+from django.http import QueryDict, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse, reverse_lazy
+from django.views import View
+from django.views.generic import TemplateView
+
+from aging.models import AgingBand, AgingSetup, CustomerStatistics
+from aging.selectors import customer_figures
+from aging.services import as_of_date, recalculation_start
+from creditcontrol.errors import DomainError
+from creditcontrol.models import Role
+from creditcontrol.pages import CappedPaginator, TenantPageMixin, branch_context
+
+from .. import credit_list
+from ..filters import CreditListFilter
+from ..models import Branch, CustomerGroup
+
+
+def _live_figures(request, rows, branch):
+    """(as-of date, {customer id: figures}) read now for a page of rows, when the stored figures are not
+    the ones this user should see: in a branch context, or when the setup ages as of the user's work date."""
+
+    as_of = as_of_date(user=request.user)
+    if branch is None and as_of == request.tenant.today():
+        return None
+    ids = [row.customer_id for row in rows]
+    return as_of, customer_figures(customer_ids=ids, as_of=as_of, branch_id=branch.pk if branch else None)
+
+
+def _credit_list_context(request, tenant):
+    """What the credit list and its export share: the bands, the chosen columns and the filtered rows."""
+
+    bands = list(AgingBand.objects.order_by("position"))
+    all_columns = credit_list.columns_all(bands)
+    columns = credit_list.columns_chosen(
+        all_columns, request.membership.preferences.get("credit_list_columns")
+    )
+    data = request.GET.copy()
+    if "controller" not in data and request.membership.role == Role.CONTROLLER:
+        data["controller"] = "me"  # a controller starts on their own customers
+    branch = branch_context(request)
+    data.pop("branch", None)
+    if branch is not None:
+        data["branch"] = str(branch.pk)  # the branch context: that branch's customers
+    filterset = CreditListFilter(data, queryset=CustomerStatistics.objects.all(), request=request)
+    sort = request.GET.get("sort", "-overdue")
+    rows = credit_list.credit_list(queryset=filterset.qs, sort=sort, columns=all_columns)
+    setup = AgingSetup.objects.filter().first()
+    return {
+        "bands": bands,
+        "all_columns": all_columns,
+        "columns": columns,
+        "filter": filterset,
+        "sort": sort,
+        "rows": rows,
+        "data": data,
+        "branch": branch,
+        "basis": setup.basis if setup else "due_date",
+    }
+
+
+class CreditListView(TenantPageMixin, TemplateView):
+    """Clever Credit's page: every customer's credit position, sortable, filterable, every figure a link."""
+
+    template_name = "customers/credit_list.html"
+
+    def get_context_data(self, **kwargs):
+
+        context = super().get_context_data(**kwargs)
+        shared = _credit_list_context(self.request, self.tenant)
+        page = CappedPaginator(shared["rows"], 50).get_page(self.request.GET.get("page"))
+        ledger_url = reverse("ledger-entries", kwargs={"tenant_slug": self.tenant.slug})
+        bands = {b.position: b for b in shared["bands"]}
+        live = _live_figures(self.request, page.object_list, shared["branch"])
+        table = []
+        for statistics in page:
+            if live is not None:  # a branch context or a work date: figures read now, not the stored ones
+                for name, value in live[1].get(statistics.customer_id, {}).items():
+                    setattr(statistics, name, value)
+                statistics.as_of_date = live[0]
+            cells = []
+            for column in shared["columns"]:
+                link = credit_list.entries_link(
+                    ledger_url=ledger_url,
+                    customer=statistics.customer,
+                    key=column.key,
+                    statistics=statistics,
+                    bands=bands,
+                    basis=shared["basis"],
+                    branch=shared["branch"],
+                )
+                cells.append(
+                    {
+                        "key": column.key,
+                        "status": column.kind == "status",
+                        "numeric": column.kind in credit_list.NUMERIC_KINDS,
+                        "text": credit_list.cell_display(statistics, column),
+                        "link": link,
+                    }
+                )
+            table.append({"statistics": statistics, "customer": statistics.customer, "cells": cells})
+        query = shared["data"].copy()
+        query.pop("page", None)
+        sortless = query.copy()
+        sortless.pop("sort", None)
+        context.update(
+            shared,
+            page=page,
+            table=table,
+            query=query.urlencode(),
+            sortless=sortless.urlencode(),
+            controllers=get_user_model().objects.filter(memberships__tenant=self.tenant).order_by("username"),
+            branches=Branch.objects.all(),
+            groups=CustomerGroup.objects.select_related("parent"),
+            chosen_keys=[c.key for c in shared["columns"]],
+            can_recalculate=self.can(Role.CONTROLLER),
+            can_recalculate_all=self.can(Role.ADMIN),
+        )
+        return context
+
+
+class CreditListColumnsView(TenantPageMixin, View):
+    """Save which columns this user sees on the credit list, in the order given."""
+
+    write_role = Role.VIEWER  # a personal setting: anyone may arrange their own page
+
+    def post(self, request, *args, **kwargs):
+
+        known = {c.key for c in credit_list.columns_all(list(AgingBand.objects.all()))}
+        chosen = [key for key in request.POST.getlist("columns") if key in known]
+        order = {key: request.POST.get(f"order_{key}", "") for key in chosen}
+        chosen.sort(key=lambda key: int(order[key]) if order[key].isdigit() else 999)
+        request.membership.preferences["credit_list_columns"] = chosen
+        request.membership.save(update_fields=["preferences"])
+        messages.success(request, "Columns saved." if chosen else "Columns reset to the defaults.")
+        return redirect(
+            f"{reverse_lazy('credit-list', kwargs={'tenant_slug': self.tenant.slug})}"
+            f"?{request.POST.get('query', '')}"
+        )
+
+
+class CreditListExportView(TenantPageMixin, View):
+    """The filtered credit list as CSV, every row and every column, streamed."""
+
+    def get(self, request, *args, **kwargs):
+
+        shared = _credit_list_context(request, self.tenant)
+        columns = shared["all_columns"]
+
+        class Echo:
+            def write(self, value):
+                return value
+
+        writer = csv.writer(Echo())
+
+        def rows():
+            yield writer.writerow([c.label for c in columns])
+            for statistics in shared["rows"].iterator(chunk_size=2000):
+                yield writer.writerow([credit_list.cell_text(statistics, c) for c in columns])
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        filename = f"credit-list-{self.tenant.slug}-{self.tenant.today():%Y-%m-%d}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+class CreditListRecalculateView(TenantPageMixin, View):
+    """Recalculate the selected customers now (controllers), or everything (admins), on the worker."""
+
+    def post(self, request, *args, **kwargs):
+
+        if request.POST.get("scope") == "all":
+            if not self.can(Role.ADMIN):
+                raise PermissionDenied("Only a tenant admin can recalculate everything.")
+            try:
+                recalculation_start(kind="all", user=request.user)
+            except IntegrityError:
+                messages.error(request, "A Recalculate All is already queued or running.")
+            else:
+                messages.success(request, "Recalculate All has started: follow it on the recalculation page.")
+        else:
+            ids = selected_customer_ids(request)
+            if not ids:
+                messages.error(request, "Tick the customers to recalculate first.")
+            else:
+                try:
+                    recalculation_start(kind="entries", user=request.user, customer_ids=ids)
+                except DomainError as error:
+                    messages.error(request, error.message)
+                else:
+                    messages.success(
+                        request, f"Recalculating {len(ids)} customer{'s' if len(ids) > 1 else ''}."
+                    )
+        back = "balance-due" if request.POST.get("next") == "balance-due" else "credit-list"
+        return redirect(
+            f"{reverse_lazy(back, kwargs={'tenant_slug': self.tenant.slug})}?{request.POST.get('query', '')}"
+        )
+
+
+def selected_customer_ids(request) -> list[int]:
+    """The customers a bulk action applies to: the ticked rows, or every row the filters select."""
+
+    if "all_filtered" in request.POST:
+        data = QueryDict(request.POST["all_filtered"])
+        statuses = data.getlist("balance_status")
+        queryset = CustomerStatistics.objects.all()
+        if statuses:
+            queryset = queryset.filter(balance_status__in=statuses)
+            data = data.copy()
+            data.setlist("balance_status", [])
+        return list(
+            CreditListFilter(data, queryset=queryset, request=request).qs.values_list(
+                "customer_id", flat=True
+            )
+        )
+    return [int(i) for i in request.POST.getlist("customers") if i.isdigit()]
