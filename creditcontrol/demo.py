@@ -86,6 +86,67 @@ def _setup_tables(tenant: Tenant) -> None:
         CustomerGroup.objects.get_or_create(code=code, defaults={"name": name})
 
 
+def demo_calls(tenant: Tenant, *, count: int = 12) -> int:
+    """A controller's recent work on the most overdue customers, so that the dashboard, the to-do list and
+    the timelines have something to show: calls with a part-payment promise, a query, follow-ups."""
+    import datetime
+    from decimal import Decimal
+
+    from aging.models import CustomerStatistics
+    from interactions.models import StatusCode
+    from interactions.services import entries_update, interaction_create
+    from ledger.models import DocumentType, LedgerEntry
+
+    with tenant_context(tenant):
+        today = tenant.today()
+        codes = {c.code: c for c in StatusCode.objects.all()}
+        if not codes:
+            return 0
+        made = 0
+        most_overdue = (
+            CustomerStatistics.objects.filter(overdue_balance_lcy__gt=0)
+            .select_related("customer", "customer__controller")
+            .order_by("-overdue_balance_lcy")[:count]
+        )
+        for index, statistics in enumerate(most_overdue):
+            customer, controller = statistics.customer, statistics.customer.controller
+            oldest = list(
+                LedgerEntry.objects.filter(
+                    customer=customer, is_open=True, document_type=DocumentType.INVOICE
+                ).order_by("due_date")[:2]
+            )
+            if not oldest:
+                continue
+            interaction = interaction_create(
+                customer=customer,
+                user=controller,
+                controller=controller,
+                description="Chased the oldest overdue invoices",
+                notes="Spoke to accounts payable.",
+                entry_ids=[e.pk for e in oldest],
+                next_interaction_date=today + datetime.timedelta(days=index % 4),
+            )
+            if index % 3 == 2 and "QUERIED" in codes:
+                entries_update(
+                    interaction=interaction,
+                    user=controller,
+                    status_code=codes["QUERIED"],
+                    query_resolution_target_date=today + datetime.timedelta(days=7),
+                )
+            elif "PROMISED" in codes:
+                amount = (oldest[0].remaining_amount / 2).quantize(Decimal("0.01"))
+                entries_update(
+                    interaction=interaction,
+                    user=controller,
+                    status_code=codes["PROMISED"],
+                    entry_ids=[oldest[0].pk],
+                    promised_amount=amount,
+                    promised_payment_date=today + datetime.timedelta(days=1 + index % 6),
+                )
+            made += 1
+        return made
+
+
 def tenant_seed(tenant: Tenant, *, customers: int, entries: int, progress: Progress) -> dict:
     """Fill a tenant with `customers` customers and about `entries` ledger entries (once: skips a filled one)."""
     with tenant_context(tenant):

@@ -4,8 +4,17 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from creditcontrol.demo import DEMO_PASSWORD, DEMO_TENANTS, DEMO_USERS, demo_users_ensure, tenant_seed
+from aging.services import recalculate_all
+from creditcontrol.demo import (
+    DEMO_PASSWORD,
+    DEMO_TENANTS,
+    DEMO_USERS,
+    demo_calls,
+    demo_users_ensure,
+    tenant_seed,
+)
 from creditcontrol.models import Tenant
+from creditcontrol.tenancy import tenant_context
 
 
 class Command(BaseCommand):
@@ -48,13 +57,12 @@ class Command(BaseCommand):
         )
 
     def _recalculate(self, tenant):
-        try:
-            from aging.services import recalculate_all
-        except ImportError:
-            return
-        from creditcontrol.tenancy import tenant_context
-
         with tenant_context(tenant):
             recalculate_all(
                 trigger="command", progress=lambda message: self.stdout.write(f"{tenant.slug}: {message}")
             )
+        calls = demo_calls(tenant)
+        if calls:
+            with tenant_context(tenant):  # the calls' to-dos count in the statistics
+                recalculate_all(trigger="command")
+            self.stdout.write(f"{tenant.slug}: {calls} recent calls with promises, queries and follow-ups")
