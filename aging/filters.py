@@ -1,4 +1,5 @@
-"""Filters of the stored credit statistics, shared by the pages and the API: every figure by range.
+"""Filters of the stored credit statistics, shared by the credit list, the balance due report and the API:
+who and where (controller, branch, group, account and balance status, type, text) and every figure by range.
 
 The filters are declared (not generated from `Meta.fields`): django-filter would otherwise query the
 model's default manager at import time, and that manager refuses to run outside a tenant.
@@ -6,6 +7,8 @@ model's default manager at import time, and that manager refuses to run outside 
 
 import django_filters
 from django.db.models import F, Q
+
+from customers.selectors import group_and_descendants
 
 from .figures import FIGURE_COLUMNS
 from .models import BalanceStatus, CustomerStatistics
@@ -15,6 +18,14 @@ DATE_FIGURES = ["last_payment_date"]
 RANGE_FIGURES = [c for c in FIGURE_COLUMNS if c not in BOOLEAN_FIGURES and c != "balance_status"]
 # Every column a list may be sorted by (API `ordering=`, `-` for descending).
 ORDERING_FIELDS = ["customer__code", "customer__name", "calculated_at", "as_of_date", *FIGURE_COLUMNS]
+
+
+ACCOUNT_STATUSES = {
+    "over_limit": Q(is_over_credit_limit=True),
+    "overdue": Q(is_overdue=True),
+    "blocked": Q(is_blocked=True),
+    "ok": Q(is_over_credit_limit=False, is_overdue=False, is_blocked=False),
+}
 
 
 def _figure_filters() -> dict:
@@ -33,7 +44,19 @@ def _figure_filters() -> dict:
 class _CustomerStatisticsFilterBase(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Customer code or name")
     customer = django_filters.NumberFilter(field_name="customer_id")
-    controller = django_filters.NumberFilter(field_name="customer__controller_id")
+    controller = django_filters.CharFilter(method="by_controller", label="Controller: a user id, me or none")
+    branch = django_filters.NumberFilter(field_name="customer__branch_id")
+    group = django_filters.NumberFilter(method="by_group", label="Customer group (with the groups below it)")
+    account_status = django_filters.ChoiceFilter(
+        method="by_account_status",
+        choices=[
+            ("over_limit", "Over credit limit"),
+            ("overdue", "Overdue"),
+            ("blocked", "Blocked"),
+            ("ok", "OK"),
+        ],
+    )
+    customer_type = django_filters.CharFilter(field_name="customer__customer_type")
     balance_status = django_filters.ChoiceFilter(choices=BalanceStatus.choices)
     stale = django_filters.BooleanFilter(method="by_stale")
 
@@ -46,6 +69,19 @@ class _CustomerStatisticsFilterBase(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(customer__code__iexact=value) | Q(customer__name__icontains=value))
+
+    def by_controller(self, queryset, name, value):
+        if value == "me":
+            return queryset.filter(customer__controller=self.request.user)
+        if value == "none":
+            return queryset.filter(customer__controller__isnull=True)
+        return queryset.filter(customer__controller_id=value) if value.isdigit() else queryset.none()
+
+    def by_group(self, queryset, name, value):
+        return queryset.filter(customer__group_id__in=group_and_descendants(int(value)))
+
+    def by_account_status(self, queryset, name, value):
+        return queryset.filter(ACCOUNT_STATUSES[value])
 
     def by_stale(self, queryset, name, value):
         stale = Q(calculated_version__lt=F("ledger_version"))

@@ -8,11 +8,11 @@ import datetime
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.db.models import F, Q
+from django.db.models import F
 
 from aging.models import AgingBand, AgingBasis, CustomerStatistics
 
-from .models import Customer, CustomerGroup
+from .models import Customer
 
 
 @dataclass(frozen=True)
@@ -62,27 +62,6 @@ def columns_chosen(all_columns: list[Column], chosen_keys: list[str] | None) -> 
     if not chosen_keys:
         return [c for c in all_columns if c.default]
     return [by_key[k] for k in chosen_keys if k in by_key] or [c for c in all_columns if c.default]
-
-
-ACCOUNT_STATUSES = {
-    "over_limit": Q(is_over_credit_limit=True),
-    "overdue": Q(is_overdue=True),
-    "blocked": Q(is_blocked=True),
-    "ok": Q(is_over_credit_limit=False, is_overdue=False, is_blocked=False),
-}
-
-
-def group_and_descendants(group_id: int) -> list[int]:
-    """A group and every group below it (groups are a tree of a few levels; read once, walked here)."""
-    children: dict[int | None, list[int]] = {}
-    for pk, parent in CustomerGroup.objects.values_list("pk", "parent_id"):
-        children.setdefault(parent, []).append(pk)
-    found, todo = [], [group_id]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo.extend(children.get(current, []))
-    return found
 
 
 def _nullable(path: str) -> bool:

@@ -4,7 +4,6 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
-from aging.models import CustomerStatistics
 from creditcontrol.tenancy import current_tenant
 
 from .models import Branch, Contact, CreditLimitChange, Customer, CustomerGroup
@@ -54,53 +53,3 @@ class CreditLimitChangeFilter(django_filters.FilterSet):
     class Meta:
         model = CreditLimitChange
         fields = []
-
-
-class CreditListFilter(django_filters.FilterSet):
-    """The credit list's filters (over the stored statistics): controller, branch, group (with the groups
-    below it), account status, balance status, customer type and free text. Shared with the API."""
-
-    q = django_filters.CharFilter(method="search", label="Search")
-    controller = django_filters.CharFilter(method="by_controller")
-    branch = django_filters.NumberFilter(field_name="customer__branch_id")
-    group = django_filters.NumberFilter(method="by_group")
-    account_status = django_filters.ChoiceFilter(
-        method="by_account_status",
-        choices=[
-            ("over_limit", "Over credit limit"),
-            ("overdue", "Overdue"),
-            ("blocked", "Blocked"),
-            ("ok", "OK"),
-        ],
-    )
-    balance_status = django_filters.ChoiceFilter(
-        choices=[("outstanding", "Outstanding"), ("credit", "Credit"), ("zero", "Zero")]
-    )
-    customer_type = django_filters.CharFilter(field_name="customer__customer_type")
-
-    class Meta:
-        model = CustomerStatistics
-        fields = []
-
-    def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(customer__code__iexact=value) | Q(customer__name__icontains=value))
-
-    def by_controller(self, queryset, name, value):
-        if value == "me":
-            return queryset.filter(customer__controller=self.request.user)
-        if value == "none":
-            return queryset.filter(customer__controller__isnull=True)
-        return queryset.filter(customer__controller_id=value) if value.isdigit() else queryset.none()
-
-    def by_group(self, queryset, name, value):
-        from .credit_list import group_and_descendants
-
-        return queryset.filter(customer__group_id__in=group_and_descendants(int(value)))
-
-    def by_account_status(self, queryset, name, value):
-        from .credit_list import ACCOUNT_STATUSES
-
-        return queryset.filter(ACCOUNT_STATUSES[value])

@@ -6,7 +6,7 @@ from django.db.models import Prefetch
 
 from ledger.selectors import customer_balance_series
 
-from .models import Contact, CreditLimitChange, Customer
+from .models import Contact, CreditLimitChange, Customer, CustomerGroup
 
 SORTS = {
     "code": "code",
@@ -83,3 +83,16 @@ def customer_types() -> list[str]:
         )
         cache.set(key, types, 300)
     return types
+
+
+def group_and_descendants(group_id: int) -> list[int]:
+    """A group and every group below it (groups are a tree of a few levels; read once, walked here)."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent in CustomerGroup.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent, []).append(pk)
+    found, todo = [], [group_id]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found

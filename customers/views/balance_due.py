@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
 from django.views.generic import TemplateView
 
+from aging.filters import CustomerStatisticsFilter
 from aging.models import CustomerStatistics
 from aging.services import recalculate_entries
 from creditcontrol.errors import DomainError
@@ -12,7 +13,6 @@ from creditcontrol.pages import TenantPageMixin
 from ledger.services import payment_record
 
 from .. import selectors
-from ..filters import CreditListFilter
 from ..forms import RecordPaymentForm
 from ..models import Customer, CustomerGroup
 
@@ -33,7 +33,7 @@ class BalanceDueReportView(TenantPageMixin, TemplateView):
         queryset = CustomerStatistics.objects.all()
         if set(statuses) != set(all_statuses):  # all three is no filter (and leaves the index usable)
             queryset = queryset.filter(balance_status__in=statuses)
-        filterset = CreditListFilter(data, queryset=queryset, request=self.request)
+        filterset = CustomerStatisticsFilter(data, queryset=queryset, request=self.request)
         rows = filterset.qs.select_related("customer", "customer__group").order_by(
             "-balance_lcy", "customer_id"
         )

@@ -12,6 +12,7 @@ from django.urls import reverse, reverse_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from aging.filters import CustomerStatisticsFilter
 from aging.models import AgingBand, AgingSetup, CustomerStatistics
 from aging.selectors import customer_figures
 from aging.services import as_of_date, recalculation_start
@@ -20,7 +21,6 @@ from creditcontrol.models import Role
 from creditcontrol.pages import CappedPaginator, TenantPageMixin, branch_context
 
 from .. import credit_list
-from ..filters import CreditListFilter
 from ..models import Branch, CustomerGroup
 
 
@@ -50,7 +50,7 @@ def _credit_list_context(request, tenant):
     data.pop("branch", None)
     if branch is not None:
         data["branch"] = str(branch.pk)  # the branch context: that branch's customers
-    filterset = CreditListFilter(data, queryset=CustomerStatistics.objects.all(), request=request)
+    filterset = CustomerStatisticsFilter(data, queryset=CustomerStatistics.objects.all(), request=request)
     sort = request.GET.get("sort", "-overdue")
     rows = credit_list.credit_list(queryset=filterset.qs, sort=sort, columns=all_columns)
     setup = AgingSetup.objects.filter().first()
@@ -217,7 +217,7 @@ def selected_customer_ids(request) -> list[int]:
             data = data.copy()
             data.setlist("balance_status", [])
         return list(
-            CreditListFilter(data, queryset=queryset, request=request).qs.values_list(
+            CustomerStatisticsFilter(data, queryset=queryset, request=request).qs.values_list(
                 "customer_id", flat=True
             )
         )
