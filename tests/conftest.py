@@ -147,3 +147,13 @@ def api_for():
         return api
 
     return make
+
+
+def require_system_package(available: bool, message: str) -> None:
+    """Skip a test whose system package (chromium, Pango) is missing, as on a new user's machine;
+    with REQUIRE_SYSTEM_PACKAGES set (CI installs them), fail instead."""
+    if available:
+        return
+    if os.environ.get("REQUIRE_SYSTEM_PACKAGES"):
+        pytest.fail(message)
+    pytest.skip(message)

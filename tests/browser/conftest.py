@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import require_system_package
+
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -16,8 +18,10 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 @pytest.fixture(scope="session")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"chromium not found at {CHROMIUM}: install Debian's chromium package (see .ci/run)")
+    require_system_package(
+        Path(CHROMIUM).exists(),
+        f"chromium not found at {CHROMIUM}: install Debian's chromium package (see .ci/run)",
+    )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

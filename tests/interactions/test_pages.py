@@ -8,6 +8,7 @@ import pytest
 from creditcontrol.models import Role
 from interactions.models import Interaction, ToDo
 from interactions.services import interaction_create, todo_create
+from tests.conftest import require_system_package
 
 from .conftest import days
 
@@ -203,6 +204,10 @@ def test_the_card_shows_the_timeline_and_links(world, web):
 
 
 def test_the_timeline_pdf(world, web):
+    try:
+        import weasyprint  # noqa: F401
+    except OSError as error:  # Pango missing
+        require_system_package(False, f"WeasyPrint cannot load its system libraries ({error}); see .ci/run")
     interaction_create(customer=world.customer, user=world.controller, description="Left a message")
     response = web.get(_p(world, f"customers/{world.customer.pk}/timeline.pdf"))
     assert response.status_code == 200
