@@ -1,0 +1,34 @@
+"""A viewer reads and changes nothing: every write route of a tenant answers 403 to a viewer of that
+tenant, for pages and API alike (the route list is the isolation test's, so new routes are included)."""
+
+import re
+
+import pytest
+
+from creditcontrol.models import Role
+from tests.isolation import PARAMETER_LITERALS, TENANT_ROUTES, tenant_routes
+
+# Choosing one's own credit list columns is a personal setting, open to viewers too.
+PERSONAL = {"credit-list-columns"}
+WRITES = sorted(n for n, (method, _key) in TENANT_ROUTES.items() if method == "post" and n not in PERSONAL)
+
+
+@pytest.mark.parametrize("name", WRITES)
+def test_a_viewer_cannot_write(name, tenant_a, make_member, client):
+    client.force_login(make_member(tenant_a, Role.VIEWER))
+    values = {"tenant_slug": tenant_a.slug}
+    for param in re.findall(r"%\((\w+)\)s", tenant_routes()[name]):
+        if param != "tenant_slug":
+            # the role is checked before any object is looked up: any id will do
+            values[param] = PARAMETER_LITERALS.get(
+                param, "00000000-0000-0000-0000-000000000001" if param == "job_id" else 1
+            )
+    path = tenant_routes()[name] % values
+    response = client.post(path, {})
+    assert response.status_code == 403, (path, response.status_code)
+
+
+def test_a_viewer_may_arrange_their_own_columns(tenant_a, make_member, client):
+    client.force_login(make_member(tenant_a, Role.VIEWER))
+    response = client.post(f"/t/{tenant_a.slug}/customers/credit/columns/", {"columns": ["code", "name"]})
+    assert response.status_code == 302
