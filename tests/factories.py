@@ -21,37 +21,28 @@ def branch(code="LON", name="London") -> Branch:
     return Branch.objects.get_or_create(code=code, defaults={"name": name})[0]
 
 
-def invoice(cust, no, posted, amount, **fields):
+def _entry(document_type, sign, cust, no, posted, amount, **fields):
     return ledger_entry_post(
         customer=cust,
-        document_type=DocumentType.INVOICE,
+        document_type=document_type,
         document_no=no,
         posting_date=D(posted),
-        amount=Decimal(amount),
+        amount=sign * Decimal(amount),
         external_id=no,
         **fields,
     )
+
+
+def invoice(cust, no, posted, amount, **fields):
+    """An invoice of `amount` (positive), its external id and document no. both `no`."""
+    return _entry(DocumentType.INVOICE, 1, cust, no, posted, amount, **fields)
 
 
 def payment(cust, no, posted, amount, **fields):
-    return ledger_entry_post(
-        customer=cust,
-        document_type=DocumentType.PAYMENT,
-        document_no=no,
-        posting_date=D(posted),
-        amount=-Decimal(amount),
-        external_id=no,
-        **fields,
-    )
+    """A payment received of `amount` (given positive, posted negative)."""
+    return _entry(DocumentType.PAYMENT, -1, cust, no, posted, amount, **fields)
 
 
 def credit_memo(cust, no, posted, amount, **fields):
-    return ledger_entry_post(
-        customer=cust,
-        document_type=DocumentType.CREDIT_MEMO,
-        document_no=no,
-        posting_date=D(posted),
-        amount=-Decimal(amount),
-        external_id=no,
-        **fields,
-    )
+    """A credit memo of `amount` (given positive, posted negative)."""
+    return _entry(DocumentType.CREDIT_MEMO, -1, cust, no, posted, amount, **fields)

@@ -7,12 +7,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import TemplateView
 
+from creditcontrol.charts import credit_review_svg
 from creditcontrol.models import Role
 from creditcontrol.pages import TenantPageMixin
 from ledger.models import LedgerEntry
 
 from .. import selectors, services
-from ..charts import credit_review_svg
 from ..filters import CustomerFilter
 from ..forms import CreditLimitReviewForm
 from ..models import Customer
