@@ -55,9 +55,10 @@ class CustomerCardView(TenantPageMixin, TemplateView):
             statistics=getattr(customer, "statistics", None),
             balance_now=points[-1]["balance"],
             chart=credit_review_svg(points, currency=self.tenant.local_currency),
-            open_entries=LedgerEntry.objects.filter(customer=customer, is_open=True).order_by(
-                "due_date", "id"
-            )[:25],
+            # the entry table prints each entry's customer and branch: fetched with the entries, not per row
+            open_entries=LedgerEntry.objects.filter(customer=customer, is_open=True)
+            .select_related("customer", "branch")
+            .order_by("due_date", "id")[:25],
             open_count=LedgerEntry.objects.filter(customer=customer, is_open=True).count(),
             form=form or CreditLimitReviewForm(),
             can_review=self.can(Role.MANAGER),
