@@ -118,7 +118,9 @@ class SearchView(TenantPageMixin, TemplateView):
                 .select_related("statistics")
                 .order_by("name")[:25]
             )
-            entries = list(LedgerEntry.objects.filter(document_no__iexact=q).select_related("customer", "branch")[:25])
+            entries = list(
+                LedgerEntry.objects.filter(document_no__iexact=q).select_related("customer", "branch")[:25]
+            )
             if len(customers) == 1 and not entries:
                 return {**context, "redirect": customers[0]}
         context.update(q=q, customers=customers, entries=entries, today=self.tenant.today())
