@@ -56,6 +56,25 @@ def _write_entries(path: str, entries: int, customers: int) -> None:
         out.writelines(lines)
 
 
+class _Phases:
+    """A progress callback that times each phase of an import (checking rows, checking against the
+    ledger, writing): the seconds from the phase's first report to the next phase's."""
+
+    def __init__(self):
+        self.started: dict[str, float] = {}
+
+    def __call__(self, report: dict) -> None:
+        self.started.setdefault(report["phase"], time.monotonic())
+
+    def summary(self) -> str:
+        marks = sorted(self.started.items(), key=lambda item: item[1])
+        return ", ".join(
+            f"{phase} {end - start:.1f} s"
+            for (phase, start), (_, end) in zip(marks, marks[1:], strict=False)
+            if phase != "starting"
+        )
+
+
 def _empty_ledger(tenant) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM ledger_application WHERE tenant_id = %s", [tenant.pk])
@@ -96,8 +115,9 @@ def run(stdout, *, entries: int = 1_000_000) -> dict:
         say(f"import: {CUSTOMERS:,} customers in {result.seconds:.1f} s ({result.created:,} created)")
         _empty_ledger(tenant)
 
+        phases = _Phases()
         with open(entries_path, "rb") as source:
-            first = import_csv(kind="entries", source=source)
+            first = import_csv(kind="entries", source=source, progress=phases)
         assert first.ok, first.errors[:5]
         count = LedgerEntry.objects.count()
         figures.update(first_seconds=first.seconds, first_rate=entries / first.seconds)
@@ -105,6 +125,7 @@ def run(stdout, *, entries: int = 1_000_000) -> dict:
             f"import: {entries:,} entries in {first.seconds:.1f} s = {entries / first.seconds:,.0f} rows/s "
             f"({first.created:,} created; {count:,} entries in the tenant)"
         )
+        say(f"import: phases: {phases.summary()}")
         with open(entries_path, "rb") as source:
             again = import_csv(kind="entries", source=source)
         assert again.ok and again.created == 0 and again.updated == 0, again.message

@@ -8,6 +8,8 @@ ERP's key (customer code, entry or application external id) and only rows that d
 
 import csv
 import io
+import queue
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -152,6 +154,8 @@ def import_csv(
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit = off")
+            # Room to sort and hash a million staged rows in memory (the write keeps the file's order).
+            cursor.execute("SET LOCAL work_mem = '256MB'")
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK, tenant.pk])
             _create_staging(cursor, fmt)
             present = _stream(cursor, fmt, source, errors, result, reporter)
@@ -169,6 +173,7 @@ def import_csv(
             statistics_mark_stale(customer_ids=counts.customer_ids)
             cursor.execute("DROP TABLE IF EXISTS import_stage")
             writer.cleanup()
+            reporter.send("committing", result.rows, 95, force=True)
     except _Rollback:
         pass
     result.errors = sorted(errors.items, key=lambda e: (e["row"], e["column"]))
@@ -216,16 +221,56 @@ class _Lines:
             yield raw.decode("utf-8")
 
 
+class _Copier:
+    """COPYs chunks of cleaned rows into the staging table from a second thread, so that the server
+    loads one chunk while this process checks the next (psycopg2 lets go of the GIL while it waits).
+    The connection is only ever used by one thread at a time: the caller waits in `close()`."""
+
+    def __init__(self, cursor, fmt: Format):
+        self.raw_cursor = cursor.cursor  # psycopg2's own cursor, for COPY
+        self.sql = f"COPY import_stage ({', '.join(fmt.staging)}, row_no) FROM STDIN WITH (FORMAT csv)"
+        self.chunks: queue.Queue[io.StringIO | None] = queue.Queue(maxsize=2)
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="import-copy", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (chunk := self.chunks.get()) is not None:
+            if self.failure is None:
+                try:
+                    self.raw_cursor.copy_expert(self.sql, chunk)
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller in close()
+                    self.failure = exc
+
+    def send(self, chunk: io.StringIO) -> None:
+        chunk.seek(0)
+        self.chunks.put(chunk)
+
+    def close(self) -> None:
+        self.chunks.put(None)
+        self.thread.join()
+        if self.failure is not None:
+            raise self.failure
+
+
 def _stream(cursor, fmt: Format, source: BinaryIO, errors: _Errors, result: ImportResult, reporter) -> set:
     """Check every row; while the file is clean, COPY the cleaned rows into the staging table."""
+    copier = _Copier(cursor, fmt)
+    try:
+        return _stream_rows(copier, fmt, source, errors, result, reporter)
+    finally:
+        copier.close()
+        cursor.execute("ANALYZE import_stage")
+
+
+def _stream_rows(copier: _Copier, fmt: Format, source: BinaryIO, errors: _Errors, result: ImportResult, reporter) -> set:
     lines = _Lines(source)
     reader = csv.reader(lines)
-    raw_cursor = cursor.cursor  # psycopg2's own cursor, for COPY
-    copy_sql = f"COPY import_stage ({', '.join(fmt.staging)}, row_no) FROM STDIN WITH (FORMAT csv)"
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     pending = 0
     line = 1
+    rows = 0
     names: list[str] = []
     try:
         try:
@@ -238,46 +283,47 @@ def _stream(cursor, fmt: Format, source: BinaryIO, errors: _Errors, result: Impo
             return set()
         width = len(names)
         clean = fmt.clean
-        defaults = dict.fromkeys(fmt.columns, "")
+        write = writer.writerow
         line = reader.line_num
         for values in reader:
             row_no = line + 1
             line = reader.line_num
-            if not values or (len(values) == 1 and not values[0].strip()):
-                continue  # a blank line
-            result.rows += 1
             if len(values) != width:
+                if not values or (len(values) == 1 and not values[0].strip()):
+                    continue  # a blank line
+                rows += 1
                 errors.add(row_no, "", f"Expected {width} fields, found {len(values)}.")
             else:
-                row = dict(defaults)
-                row.update(zip(names, values, strict=True))
+                rows += 1
                 try:
-                    cleaned = clean(row)
+                    cleaned = clean(dict(zip(names, values)))
                 except RowError as error:
                     errors.add(row_no, error.column, error.message)
                 else:
-                    if not errors:
+                    if not errors.items:
                         cleaned.append(row_no)
-                        writer.writerow(cleaned)
+                        write(cleaned)
                         pending += 1
+                        if pending >= COPY_CHUNK_ROWS:
+                            copier.send(buffer)
+                            buffer = io.StringIO()
+                            writer = csv.writer(buffer, lineterminator="\n")
+                            write = writer.writerow
+                            pending = 0
+                            reporter.reading(rows)
+                        continue
+            # A row with an error, or any row after one: checked, not written.
             if errors.full:
                 errors.truncated = errors.truncated or next(reader, None) is not None
                 break
-            if pending >= COPY_CHUNK_ROWS:
-                buffer.seek(0)
-                raw_cursor.copy_expert(copy_sql, buffer)
-                buffer.seek(0)
-                buffer.truncate()
-                pending = 0
-            if result.rows % 10_000 == 0:
-                reporter.reading(result.rows)
+            if rows % 10_000 == 0:
+                reporter.reading(rows)
     except UnicodeDecodeError:
         errors.add(lines.number, "", "This line is not UTF-8 text: save the file as UTF-8.")
     except csv.Error as error:
         errors.add(line + 1, "", f"The file is not valid CSV: {error}.")
+    result.rows = rows
     if pending and not errors:
-        buffer.seek(0)
-        raw_cursor.copy_expert(copy_sql, buffer)
+        copier.send(buffer)
     reporter.reading(result.rows)
-    cursor.execute("ANALYZE import_stage")
     return set(names)

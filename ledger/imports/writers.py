@@ -368,7 +368,7 @@ class EntriesWriter(Writer):
                        {_remaining_lcy("remaining", "amount", "amount_lcy")},
                        remaining <> 0, CASE WHEN remaining = 0 THEN coalesce(last_on, posting_date) END,
                        branch_id, on_hold, now(), now()
-                  FROM src ORDER BY posting_date, row_no
+                  FROM src ORDER BY row_no
                 ON CONFLICT (tenant_id, external_id) DO UPDATE SET {updates}, updated_at = now()
                  WHERE ({compare_old}) IS DISTINCT FROM ({compare_new})
                 RETURNING e.customer_id, (e.xmax = 0) AS inserted

@@ -68,11 +68,11 @@ def test_entries_are_created_with_defaults(customers):
         Decimal("86.12"),
         Decimal("86.12"),
     )
-    # Entry numbers follow posting order.
+    # Entry numbers follow the file's order (the ERP's), not the posting dates.
     assert list(LedgerEntry.objects.order_by("id").values_list("external_id", flat=True)) == [
         "INV-1",
-        "INV-2",
         "CM-1",
+        "INV-2",
     ]
     assert CustomerStatistics.objects.filter(customer__code__in=["C001", "C002"]).count() == 2
 
