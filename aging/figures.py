@@ -95,8 +95,6 @@ def figures_sql(*, bands: list[AgingBand], basis: str, restrict_to_ids: bool, br
                COALESCE(SUM(e.remaining_amount_lcy) FILTER (WHERE e.is_open), 0) AS balance_lcy,
                COALESCE(SUM(e.remaining_amount_lcy) FILTER (WHERE e.is_open AND e.due_date < %(as_of)s), 0)
                    AS overdue_balance_lcy,
-               COALESCE(SUM(e.remaining_amount_lcy) FILTER (WHERE e.is_open AND e.due_date >= %(as_of)s), 0)
-                   AS not_due_lcy,
                {bands_sql},
                ROUND(AVG(%(as_of)s::date - e.due_date)
                          FILTER (WHERE e.is_open AND e.document_type = 'invoice' AND e.due_date < %(as_of)s), 2)
@@ -124,7 +122,7 @@ def figures_sql(*, bands: list[AgingBand], basis: str, restrict_to_ids: bool, br
                COALESCE(agg.entries_count, 0) AS entries_count,
                COALESCE(agg.balance_lcy, 0) AS balance_lcy,
                COALESCE(agg.overdue_balance_lcy, 0) AS overdue_balance_lcy,
-               COALESCE(agg.not_due_lcy, 0) AS not_due_lcy,
+               COALESCE(agg.balance_lcy, 0) - COALESCE(agg.overdue_balance_lcy, 0) AS not_due_lcy,
                {", ".join(f"COALESCE(agg.band_{i}_lcy, 0) AS band_{i}_lcy" for i in range(1, MAX_BANDS + 1))},
                ROUND(agg.days_to_pay_sum::numeric / NULLIF(agg.settled_count, 0), 2) AS avg_days_to_pay,
                ROUND(agg.overdue_days_sum::numeric / NULLIF(agg.settled_count, 0), 2) AS avg_overdue_days,

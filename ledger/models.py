@@ -42,7 +42,12 @@ class LedgerEntry(TenantOwned):
     # ledger 0005), stands for both plain ones: the customer exists *and* belongs to the entry's tenant,
     # checked once per row instead of twice.
     tenant = models.ForeignKey(
-        Tenant, on_delete=models.CASCADE, related_name="+", editable=False, db_index=False, db_constraint=False
+        Tenant,
+        on_delete=models.CASCADE,
+        related_name="+",
+        editable=False,
+        db_index=False,
+        db_constraint=False,
     )
     external_id = models.CharField(
         max_length=100, help_text="The ERP's id: re-importing it updates this entry"

@@ -263,7 +263,9 @@ def _stream(cursor, fmt: Format, source: BinaryIO, errors: _Errors, result: Impo
         cursor.execute("ANALYZE import_stage")
 
 
-def _stream_rows(copier: _Copier, fmt: Format, source: BinaryIO, errors: _Errors, result: ImportResult, reporter) -> set:
+def _stream_rows(
+    copier: _Copier, fmt: Format, source: BinaryIO, errors: _Errors, result: ImportResult, reporter
+) -> set:
     lines = _Lines(source)
     reader = csv.reader(lines)
     buffer = io.StringIO()
@@ -296,7 +298,7 @@ def _stream_rows(copier: _Copier, fmt: Format, source: BinaryIO, errors: _Errors
             else:
                 rows += 1
                 try:
-                    cleaned = clean(dict(zip(names, values)))
+                    cleaned = clean(dict(zip(names, values, strict=False)))  # lengths checked above
                 except RowError as error:
                     errors.add(row_no, error.column, error.message)
                 else:
