@@ -75,12 +75,27 @@ class _Phases:
         )
 
 
-def _empty_ledger(tenant) -> None:
+def _empty_ledger(tenant) -> bool:
+    """Delete the bench tenant's entries. When no other tenant has any, rebuild the table and its indexes
+    too (VACUUM FULL), so that each run loads into a fresh, empty ledger rather than into indexes bloated
+    by the runs before it. Returns whether the ledger is now empty."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM ledger_application WHERE tenant_id = %s", [tenant.pk])
         cursor.execute("DELETE FROM ledger_ledgerentry WHERE tenant_id = %s", [tenant.pk])
+        cursor.execute("SELECT NOT EXISTS (SELECT 1 FROM ledger_ledgerentry)")
+        empty = cursor.fetchone()[0]
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE ledger_ledgerentry")
+        cursor.execute(f"VACUUM {'FULL ' if empty else ''}ANALYZE ledger_ledgerentry")
+    return empty
+
+
+def _server_settings() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings "
+            "WHERE name IN ('shared_buffers', 'max_wal_size', 'synchronous_commit', 'max_parallel_workers_per_gather')"
+        )
+        return cursor.fetchone()[0]
 
 
 def run(stdout, *, entries: int = 1_000_000) -> dict:
@@ -113,7 +128,12 @@ def run(stdout, *, entries: int = 1_000_000) -> dict:
             result = import_csv(kind="customers", source=source)
         assert result.ok, result.errors[:5]
         say(f"import: {CUSTOMERS:,} customers in {result.seconds:.1f} s ({result.created:,} created)")
-        _empty_ledger(tenant)
+        empty = _empty_ledger(tenant)
+        others = LedgerEntry.objects.unscoped().count()
+        say(
+            f"import: into {'an empty ledger' if empty else f'a ledger holding {others:,} other entries'} "
+            f"(PostgreSQL {_server_settings()})"
+        )
 
         phases = _Phases()
         with open(entries_path, "rb") as source:
