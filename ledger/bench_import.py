@@ -129,7 +129,9 @@ def run(stdout, *, entries: int = 1_000_000) -> dict:
         assert result.ok, result.errors[:5]
         say(f"import: {CUSTOMERS:,} customers in {result.seconds:.1f} s ({result.created:,} created)")
         empty = _empty_ledger(tenant)
-        others = LedgerEntry.objects.unscoped().count()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM ledger_ledgerentry")  # every tenant's: what the indexes hold
+            others = cursor.fetchone()[0]
         say(
             f"import: into {'an empty ledger' if empty else f'a ledger holding {others:,} other entries'} "
             f"(PostgreSQL {_server_settings()})"
