@@ -257,10 +257,12 @@ def _stream(cursor, fmt: Format, source: BinaryIO, errors: _Errors, result: Impo
     """Check every row; while the file is clean, COPY the cleaned rows into the staging table."""
     copier = _Copier(cursor, fmt)
     try:
-        return _stream_rows(copier, fmt, source, errors, result, reporter)
+        present = _stream_rows(copier, fmt, source, errors, result, reporter)
     finally:
-        copier.close()
+        copier.close()  # the connection is this thread's again (and a failed COPY raises here)
+    if not errors:
         cursor.execute("ANALYZE import_stage")
+    return present
 
 
 def _stream_rows(
