@@ -24,6 +24,8 @@ from .formats import FORMATS, Format, RowError
 from .writers import WRITERS
 
 ERROR_LIMIT = 200
+# An import that writes at least this many rows refreshes the table's planner statistics before it commits.
+ANALYZE_AFTER_ROWS = 1_000
 COPY_CHUNK_ROWS = 50_000
 # pg_advisory_xact_lock(IMPORT_LOCK, tenant id): one import at a time per tenant.
 IMPORT_LOCK = 0x1E0C
@@ -169,6 +171,12 @@ def import_csv(
             reporter.send("writing", result.rows, 85, force=True)
             counts = writer.write()
             result.created, result.updated = counts.created, counts.updated
+            if counts.created + counts.updated >= ANALYZE_AFTER_ROWS:
+                # Fresh planner statistics before anything joins the table again: a new tenant's first
+                # load would otherwise leave the planner thinking the table is nearly empty, and the next
+                # statement, or the next import, join it row by row (20,000 entries after 20,000 new
+                # customers: 20 s instead of 1.6 s).
+                cursor.execute(f"ANALYZE {writer.table}")
             result.unchanged = result.rows - result.created - result.updated
             statistics_mark_stale(customer_ids=counts.customer_ids)
             cursor.execute("DROP TABLE IF EXISTS import_stage")

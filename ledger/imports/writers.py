@@ -36,6 +36,8 @@ class Written:
 
 
 class Writer:
+    table = ""  # the table the import writes
+
     def __init__(self, *, cursor, tenant: Tenant, fmt: Format, present: set, errors):
         self.cursor = cursor
         self.tenant = tenant
@@ -79,6 +81,7 @@ class Writer:
 
 
 class CustomersWriter(Writer):
+    table = CUSTOMER
     # CSV column -> (customer column, value from the staging row s and its joins)
     COLUMNS = {
         "name": [("name", "s.name")],
@@ -201,6 +204,8 @@ class CustomersWriter(Writer):
 
 
 class EntriesWriter(Writer):
+    table = ENTRY
+
     def check(self) -> None:
         self.duplicates("external_id", "external_id", "External id")
         params = {"tenant": self.tenant.pk, "lcy": self.tenant.local_currency}
@@ -386,6 +391,8 @@ class EntriesWriter(Writer):
 
 
 class ApplicationsWriter(Writer):
+    table = APPLICATION
+
     def check(self) -> None:
         self.duplicates("external_id", "external_id", "External id")
         params = {"tenant": self.tenant.pk}

@@ -4,6 +4,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from aging.models import CustomerStatistics
 from creditcontrol.models import Role
@@ -156,3 +157,14 @@ def test_wrong_number_of_fields_and_non_utf8(setup):
         {"row": 2, "column": "", "message": "This line is not UTF-8 text: save the file as UTF-8."}
     ]
     assert Customer.objects.count() == 0
+
+
+def test_a_big_load_leaves_the_planner_knowing_the_table_size(in_tenant):
+    """A new tenant's first load: without fresh statistics the planner would take the customers table
+    for empty and join the next import's rows with it row by row."""
+    rows = "".join(f"K{i:05d},Customer {i}\n" for i in range(1, 1201))
+    result = run_import("customers", "code,name\n" + rows)
+    assert (result.errors, result.created) == ([], 1200)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'customers_customer'::regclass")
+        assert cursor.fetchone()[0] == 1200
