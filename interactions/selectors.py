@@ -16,20 +16,19 @@ from ledger.models import Application, LedgerEntry
 from .models import Interaction, InteractionLine, Promise, PromiseStatus, ToDo, ToDoStatus
 
 
-def todo_counts_sql(*, restrict_to_ids: bool = False) -> str:
+def todo_counts_sql(*, customers: str = "") -> str:
     """A SELECT of (customer_id, todo_count, overdue_todo_count) for tenant %(tenant)s as of %(as_of)s.
 
-    Open to-dos per customer, and of those the ones due before the as-of date. With `restrict_to_ids`,
-    only the customers in %(ids)s (an int[]). Its parameters are those of `aging.figures.figures_sql`, so
+    Open to-dos per customer, and of those the ones due before the as-of date. `customers` narrows them
+    (an `AND` condition on `t.customer_id`). Its parameters are those of `aging.figures.figures_sql`, so
     the recalculation can LEFT JOIN it on customer_id (see docs/interactions.md).
     """
-    ids = "AND t.customer_id = ANY(%(ids)s)" if restrict_to_ids else ""
     return f"""
         SELECT t.customer_id,
                COUNT(*) AS todo_count,
                COUNT(*) FILTER (WHERE t.due_date < %(as_of)s) AS overdue_todo_count
           FROM interactions_todo t
-         WHERE t.tenant_id = %(tenant)s AND t.status = 'open' {ids}
+         WHERE t.tenant_id = %(tenant)s AND t.status = 'open' {customers}
          GROUP BY t.customer_id
     """
 
@@ -38,7 +37,8 @@ def todo_counts(*, as_of: datetime.date, customer_ids: list[int] | None = None) 
     """{customer id: (open to-dos, overdue open to-dos)}: `todo_counts_sql` run on its own."""
     params = {"tenant": current_tenant().pk, "as_of": as_of, "ids": customer_ids}
     with connection.cursor() as cursor:
-        cursor.execute(todo_counts_sql(restrict_to_ids=customer_ids is not None), params)
+        customers = "" if customer_ids is None else "AND t.customer_id = ANY(%(ids)s)"
+        cursor.execute(todo_counts_sql(customers=customers), params)
         return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
 
 

@@ -8,6 +8,7 @@ computed from a newer snapshot (`calculated_version <= snapshot`).
 """
 
 import datetime
+import itertools
 import logging
 import time
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from creditcontrol.models import Tenant
 from creditcontrol.tenancy import current_tenant, tenant_context
 from customers.models import Customer
 
-from ..figures import FIGURE_COLUMNS, figures_params, figures_sql
+from ..figures import FIGURE_COLUMNS, Chunk, figures_params, figures_sql
 from ..models import AgingBand, AgingSetup, RecalculationRun
 from .setup import aging_setup_get
 from .statistics import recalculate_entries_debounce_clear, statistics_rows_ensure
@@ -33,6 +34,7 @@ Progress = Callable[[str], None]
 # Advisory lock namespace (first key) for "a Recalculate All is running"; the second key is the tenant id.
 RECALCULATE_ALL_LOCK = 7301
 RECALCULATE_ALL_WORK_MEM = "256MB"
+_LAST_ID = 2**63 - 1
 
 _SET_FIGURES = ",\n       ".join(f"{column} = f.{column}" for column in FIGURE_COLUMNS)
 _WRITE_SQL = f"""
@@ -160,9 +162,12 @@ def recalculate_all(
                 "A Recalculate All is already running for this company.", code="already_running"
             )
         try:
-            # One big aggregate: room to hash every customer in memory, and no JIT compile to pay for.
+            # No JIT compile to pay for. The ledger's partial indexes are read whole, one customer range
+            # per parallel worker (a Parallel Append); a parallel scan *within* one of them would cut
+            # customers in two and make PostgreSQL combine partial aggregates (see aging/figures.py).
             cursor.execute(f"SET work_mem = '{RECALCULATE_ALL_WORK_MEM}'")
             cursor.execute("SET jit = off")
+            cursor.execute("SET min_parallel_index_scan_size = '1TB'")
             as_of = tenant.today()
             _step(run, 2, "Giving new customers a statistics row", progress)
             statistics_rows_ensure()
@@ -170,10 +175,10 @@ def recalculate_all(
             _step(run, 5, f"Aggregating the ledger as of {as_of:%Y-%m-%d} (one pass)", progress)
             params = figures_params(tenant_id=tenant.pk, as_of=as_of)
             cursor.execute("DROP TABLE IF EXISTS aging_fresh")
-            cursor.execute(
-                f"CREATE TEMP TABLE aging_fresh AS {figures_sql(bands=bands, basis=basis, restrict_to_ids=False)}",
-                params,
+            sql = figures_sql(
+                bands=bands, basis=basis, restrict_to_ids=False, chunks=_customer_chunks(cursor)
             )
+            cursor.execute(f"CREATE TEMP TABLE aging_fresh AS {sql}", params)
             _step(run, 70, "Writing the statistics", progress)
             _statistics_write(cursor, run, source="aging_fresh", params=params)
             if trigger == "nightly":
@@ -191,8 +196,25 @@ def recalculate_all(
                 cursor.execute("DROP TABLE IF EXISTS aging_fresh")
                 cursor.execute("RESET work_mem")
                 cursor.execute("RESET jit")
+                cursor.execute("RESET min_parallel_index_scan_size")
             if not in_transaction:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [RECALCULATE_ALL_LOCK, tenant.pk])
+
+
+def _customer_chunks(cursor) -> list[Chunk]:
+    """Customer id ranges holding about as many of the tenant's customers each: two for each process
+    PostgreSQL can aggregate with (its parallel workers and the leader), so that an uneven range does
+    not leave a process idle."""
+    cursor.execute("SHOW max_parallel_workers_per_gather")
+    count = 2 * (int(cursor.fetchone()[0]) + 1)
+    cursor.execute(
+        "SELECT percentile_disc(%s::float8[]) WITHIN GROUP (ORDER BY customer_id) "
+        "FROM aging_customerstatistics WHERE tenant_id = %s",
+        [[i / count for i in range(1, count)], current_tenant().pk],
+    )
+    inner = sorted(set(cursor.fetchone()[0] or []))
+    edges = [0, *inner, _LAST_ID]
+    return list(itertools.pairwise(edges))
 
 
 def _fail_quietly(run: RecalculationRun, exc: Exception) -> None:

@@ -62,6 +62,15 @@ def statistics_rows_ensure(*, customer_ids: Iterable[int] | None = None) -> int:
     tenant_id = current_tenant().pk
     with connection.cursor() as cursor:
         if customer_ids is None:
+            # A customer's row goes with it (cascade), so equal counts mean none is missing: two index-only
+            # counts instead of the anti-join (a tenth of a second at 200,000 customers).
+            cursor.execute(
+                "SELECT (SELECT COUNT(*) FROM customers_customer WHERE tenant_id = %(t)s)"
+                " = (SELECT COUNT(*) FROM aging_customerstatistics WHERE tenant_id = %(t)s)",
+                {"t": tenant_id},
+            )
+            if cursor.fetchone()[0]:
+                return 0
             # Only the customers without a row (an anti-join), not an upsert attempt for every customer.
             missing = "AND NOT EXISTS (SELECT 1 FROM aging_customerstatistics x WHERE x.customer_id = c.id)"
             cursor.execute(
