@@ -76,7 +76,8 @@ def band_condition(band: AgingBand, basis_column: str) -> str:
     return " AND ".join(parts) or "TRUE"
 
 
-def _customer_scope(column: str, *, restrict_to_ids: bool, chunk: Chunk | None) -> str:
+def customer_scope(column: str, *, restrict_to_ids: bool, chunk: Chunk | None = None) -> str:
+    """An `AND` condition narrowing `column` (a customer id) to %(ids)s or to the id range `chunk`."""
     if restrict_to_ids:
         return f"AND {column} = ANY(%(ids)s)"
     if chunk is not None:
@@ -89,16 +90,16 @@ def _customers_sql(
 ) -> str:
     """The figures of the customers in one scope (ids, an id range, or the whole tenant), from their
     three parts of the ledger."""
-    ledger = "e.tenant_id = %(tenant)s " + _customer_scope(
+    ledger = "e.tenant_id = %(tenant)s " + customer_scope(
         "e.customer_id", restrict_to_ids=restrict_to_ids, chunk=chunk
     )
     if branch:  # a branch context: only that branch's entries (%(branch)s) count
         ledger += " AND e.branch_id = %(branch)s"
     todos = todo_counts_sql(
-        customers=_customer_scope("t.customer_id", restrict_to_ids=restrict_to_ids, chunk=chunk)
+        customers=customer_scope("t.customer_id", restrict_to_ids=restrict_to_ids, chunk=chunk)
     )
-    statistics = _customer_scope("s.customer_id", restrict_to_ids=restrict_to_ids, chunk=chunk)
-    customers = _customer_scope("c.id", restrict_to_ids=restrict_to_ids, chunk=chunk)  # for the planner
+    statistics = customer_scope("s.customer_id", restrict_to_ids=restrict_to_ids, chunk=chunk)
+    customers = customer_scope("c.id", restrict_to_ids=restrict_to_ids, chunk=chunk)  # for the planner
     return f"""
         SELECT s.customer_id, s.ledger_version AS snap_version, c.credit_limit_lcy, c.blocked,
                COALESCE(o.entries_count, 0) + COALESCE(cl.entries_count, 0) + COALESCE(p.entries_count, 0)

@@ -7,7 +7,9 @@ Both read each customer's `ledger_version` in the same statement that aggregates
 computed from a newer snapshot (`calculated_version <= snapshot`).
 """
 
+import concurrent.futures
 import datetime
+import functools
 import itertools
 import logging
 import time
@@ -22,7 +24,7 @@ from creditcontrol.models import Tenant
 from creditcontrol.tenancy import current_tenant, tenant_context
 from customers.models import Customer
 
-from ..figures import FIGURE_COLUMNS, Chunk, figures_params, figures_sql
+from ..figures import FIGURE_COLUMNS, Chunk, customer_scope, figures_params, figures_sql
 from ..models import AgingBand, AgingSetup, RecalculationRun
 from .setup import aging_setup_get
 from .statistics import recalculate_entries_debounce_clear, statistics_rows_ensure
@@ -33,16 +35,22 @@ Progress = Callable[[str], None]
 
 # Advisory lock namespace (first key) for "a Recalculate All is running"; the second key is the tenant id.
 RECALCULATE_ALL_LOCK = 7301
-RECALCULATE_ALL_WORK_MEM = "256MB"
+# Customer id ranges per connection of a Recalculate All (see _range_groups).
+RANGES_PER_CONNECTION = 3
 _LAST_ID = 2**63 - 1
 
+_LOCK_SQL = """
+    SELECT 1 FROM aging_customerstatistics s WHERE s.tenant_id = %(tenant)s {scope}
+     ORDER BY s.customer_id FOR NO KEY UPDATE
+"""
 _SET_FIGURES = ",\n       ".join(f"{column} = f.{column}" for column in FIGURE_COLUMNS)
 _WRITE_SQL = f"""
     UPDATE aging_customerstatistics s
        SET {_SET_FIGURES},
            calculated_version = f.snap_version, calculated_at = now(), as_of_date = %(as_of)s
       FROM {{source}} f
-     WHERE s.customer_id = f.customer_id AND s.tenant_id = %(tenant)s AND s.calculated_version <= f.snap_version
+     WHERE s.customer_id = f.customer_id AND s.tenant_id = %(tenant)s {{narrow}}
+       AND s.calculated_version <= f.snap_version
  RETURNING f.entries_count
 """
 
@@ -71,14 +79,27 @@ def _finish(run: RecalculationRun, *, status: str, message: str = "") -> None:
     )
 
 
-def _statistics_write(cursor, run: RecalculationRun, *, source: str, params: dict) -> None:
-    """Write the figures of `source` (a table or a parenthesised SELECT) and count what was written."""
-    cursor.execute(
-        f"WITH written AS ({_WRITE_SQL.format(source=source)}) "
-        "SELECT COUNT(*), COALESCE(SUM(entries_count), 0) FROM written",
-        params,
-    )
-    run.customers_count, run.entries_count = (int(n) for n in cursor.fetchone())
+def _statistics_write(
+    cursor, *, source: str, scope: str, params: dict, narrow_join: bool = False
+) -> tuple[int, int]:
+    """Write the figures of `source` (a table, or a parenthesised SELECT) to the statistics rows that
+    `scope` narrows down to; return how many customers were written and how many entries their figures
+    read.
+
+    The rows are locked first, in customer order, and then written, in one transaction: two writes (the
+    connections of a Recalculate All, a Recalculate Entries) may wait for one another, never deadlock.
+    `narrow_join` repeats `scope` in the write's join: it keeps the hash of a range's rows small, but
+    misleads the planner for a list of ids.
+    """
+    with transaction.atomic():
+        cursor.execute(_LOCK_SQL.format(scope=scope), params)
+        cursor.execute(
+            f"WITH written AS ({_WRITE_SQL.format(source=source, narrow=scope if narrow_join else '')}) "
+            "SELECT COUNT(*), COALESCE(SUM(entries_count), 0) FROM written",
+            params,
+        )
+        customers, entries = cursor.fetchone()
+    return int(customers), int(entries)
 
 
 def _succeed(run: RecalculationRun, progress: Progress | None, *, took: str = "") -> None:
@@ -162,25 +183,34 @@ def recalculate_all(
                 "A Recalculate All is already running for this company.", code="already_running"
             )
         try:
-            # No JIT compile to pay for. The ledger's partial indexes are read whole, one customer range
-            # per parallel worker (a Parallel Append); a parallel scan *within* one of them would cut
-            # customers in two and make PostgreSQL combine partial aggregates (see aging/figures.py).
-            cursor.execute(f"SET work_mem = '{RECALCULATE_ALL_WORK_MEM}'")
-            cursor.execute("SET jit = off")
-            cursor.execute("SET min_parallel_index_scan_size = '1TB'")
             as_of = tenant.today()
             _step(run, 2, "Giving new customers a statistics row", progress)
             statistics_rows_ensure()
             bands, basis = _bands_and_basis()
-            _step(run, 5, f"Aggregating the ledger as of {as_of:%Y-%m-%d} (one pass)", progress)
             params = figures_params(tenant_id=tenant.pk, as_of=as_of)
-            cursor.execute("DROP TABLE IF EXISTS aging_fresh")
-            sql = figures_sql(
-                bands=bands, basis=basis, restrict_to_ids=False, chunks=_customer_chunks(cursor)
+            # Other connections cannot see a caller's uncommitted transaction: then this one does it all.
+            connections = 1 if in_transaction else max(1, settings.RECALCULATE_ALL_CONNECTIONS)
+            groups = _range_groups(cursor, connections)
+            ranges = sum(len(group) for group in groups)
+            _step(
+                run,
+                5,
+                f"Recalculating every customer as of {as_of:%Y-%m-%d}: "
+                f"{ranges} customer ranges on {len(groups)} connection(s)",
+                progress,
             )
-            cursor.execute(f"CREATE TEMP TABLE aging_fresh AS {sql}", params)
-            _step(run, 70, "Writing the statistics", progress)
-            _statistics_write(cursor, run, source="aging_fresh", params=params)
+            sql = functools.partial(figures_sql, bands=bands, basis=basis, restrict_to_ids=False)
+            if len(groups) == 1:
+                counts = [_ranges_write(cursor, groups[0], sql=sql, params=params, parallel_workers=True)]
+            else:
+
+                def done(finished: int) -> None:
+                    percent = 5 + 85 * finished // len(groups)
+                    _step(run, percent, f"{finished} of {len(groups)} connections done", progress)
+
+                counts = _ranges_write_in_parallel(tenant, groups, sql=sql, params=params, done=done)
+            run.customers_count = sum(customers for customers, _ in counts)
+            run.entries_count = sum(entries for _, entries in counts)
             if trigger == "nightly":
                 from .kpis import kpi_snapshot_take
 
@@ -192,29 +222,80 @@ def recalculate_all(
             _fail_quietly(run, exc)
             raise
         finally:
-            if not connection.needs_rollback:
-                cursor.execute("DROP TABLE IF EXISTS aging_fresh")
-                cursor.execute("RESET work_mem")
-                cursor.execute("RESET jit")
-                cursor.execute("RESET min_parallel_index_scan_size")
             if not in_transaction:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [RECALCULATE_ALL_LOCK, tenant.pk])
 
 
-def _customer_chunks(cursor) -> list[Chunk]:
-    """Customer id ranges holding about as many of the tenant's customers each: two for each process
-    PostgreSQL can aggregate with (its parallel workers and the leader), so that an uneven range does
-    not leave a process idle."""
-    cursor.execute("SHOW max_parallel_workers_per_gather")
-    count = 2 * (int(cursor.fetchone()[0]) + 1)
+def _range_groups(cursor, connections: int) -> list[list[Chunk]]:
+    """The tenant's customers cut into id ranges of about as many customers each, then into one group of
+    adjacent ranges per connection.
+
+    Each range is one UNION ALL branch of its connection's statement (aging/figures.py); a few per
+    connection keep each branch's sorts and joins small and in customer order.
+    """
+    count = connections * RANGES_PER_CONNECTION
     cursor.execute(
         "SELECT percentile_disc(%s::float8[]) WITHIN GROUP (ORDER BY customer_id) "
         "FROM aging_customerstatistics WHERE tenant_id = %s",
         [[i / count for i in range(1, count)], current_tenant().pk],
     )
-    inner = sorted(set(cursor.fetchone()[0] or []))
-    edges = [0, *inner, _LAST_ID]
-    return list(itertools.pairwise(edges))
+    edges = [0, *sorted(set(cursor.fetchone()[0] or [])), _LAST_ID]
+    chunks = list(itertools.pairwise(edges))
+    size = -(-len(chunks) // connections)
+    return [chunks[i : i + size] for i in range(0, len(chunks), size)]
+
+
+def _ranges_write(
+    cursor, chunks: list[Chunk], *, sql, params: dict, parallel_workers: bool
+) -> tuple[int, int]:
+    """Recalculate the customers of these adjacent id ranges into a temporary table (one statement, one
+    snapshot, no locks), then write them.
+
+    With `parallel_workers`, PostgreSQL shares the ranges out among its parallel workers (a Parallel
+    Append: none may scan a part of a range, which would split customers and leave partial aggregates
+    to combine); without, the connection is one of several working side by side and works alone.
+    """
+    setting = (
+        "min_parallel_index_scan_size = '1TB'" if parallel_workers else "max_parallel_workers_per_gather = 0"
+    )
+    cursor.execute("SET jit = off")  # no JIT compile to pay for
+    cursor.execute(f"SET {setting}")
+    try:
+        cursor.execute("DROP TABLE IF EXISTS aging_fresh")
+        cursor.execute(f"CREATE TEMP TABLE aging_fresh AS {sql(chunks=chunks)}", params)
+        scope = customer_scope("s.customer_id", restrict_to_ids=False, chunk=(chunks[0][0], chunks[-1][1]))
+        return _statistics_write(cursor, source="aging_fresh", scope=scope, params=params, narrow_join=True)
+    finally:
+        if not connection.needs_rollback:
+            cursor.execute("DROP TABLE IF EXISTS aging_fresh")
+            cursor.execute("RESET jit")
+            cursor.execute(f"RESET {setting.split(' = ')[0]}")
+
+
+def _ranges_write_in_parallel(
+    tenant, groups: list[list[Chunk]], *, sql, params: dict, done: Callable[[int], None]
+) -> list[tuple[int, int]]:
+    """Each group of ranges on its own connection, in its own thread, at the same time; `done` is called
+    (in this thread) with the number finished after each one.
+
+    A statement that writes runs in one PostgreSQL process, so this is how a whole-tenant refresh uses
+    more than one core for the aggregate and the write alike. Each connection's statement reads its
+    customers' ledger versions with their figures, so every row is consistent in itself.
+    """
+
+    def write(chunks: list[Chunk]) -> tuple[int, int]:
+        try:
+            with tenant_context(tenant), connection.cursor() as cursor:
+                return _ranges_write(cursor, chunks, sql=sql, params=params, parallel_workers=False)
+        finally:
+            connection.close()  # the thread's own connection
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(groups)) as pool:
+        futures = [pool.submit(write, group) for group in groups]
+        for finished, future in enumerate(concurrent.futures.as_completed(futures), start=1):
+            future.result()  # the first failure fails the run (the others still finish first)
+            done(finished)
+        return [future.result() for future in futures]
 
 
 def _fail_quietly(run: RecalculationRun, exc: Exception) -> None:
@@ -275,12 +356,15 @@ def recalculate_entries(
         _step(run, 10, f"Recalculating {len(ids):,} customers as of {as_of:%Y-%m-%d}", progress)
         params = figures_params(tenant_id=tenant.pk, as_of=as_of, ids=ids)
         source = f"({figures_sql(bands=bands, basis=basis, restrict_to_ids=True)})"
+        scope = customer_scope("s.customer_id", restrict_to_ids=True)
         with connection.cursor() as cursor:
             # The planner overestimates the rows a list of customers reaches, which would trigger JIT
             # compilation (~0.7 s) for a query that then runs in a fraction of that.
             cursor.execute("SET jit = off")
             try:
-                _statistics_write(cursor, run, source=source, params=params)
+                run.customers_count, run.entries_count = _statistics_write(
+                    cursor, source=source, scope=scope, params=params
+                )
             finally:
                 if not connection.needs_rollback:
                     cursor.execute("RESET jit")

@@ -150,6 +150,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# Database connections a Recalculate All works on at once (each an UPDATE over its share of the
+# customers, in its own PostgreSQL process): about the cores the database server can give it.
+RECALCULATE_ALL_CONNECTIONS = env.int("RECALCULATE_ALL_CONNECTIONS", default=2)
+
 CELERY_BROKER_URL = celery_redis_url(env("CELERY_BROKER_URL", default=REDIS_URL))
 CELERY_RESULT_BACKEND = celery_redis_url(env("CELERY_RESULT_BACKEND", default=REDIS_URL))
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -101,7 +101,7 @@ def seeded(tenant_a):
 @pytest.mark.django_db(transaction=True)
 def test_postings_during_recalculate_all_are_not_lost(seeded):
     tenant = seeded
-    committed_between, in_flight = list(Customer.objects.order_by("pk")[:2])
+    committed_before, in_flight = list(Customer.objects.order_by("pk")[:2])
     cache.set(_debounce_key(tenant.pk), 1, timeout=300)  # no automatic Entries run: test the versions alone
     posted, release = threading.Event(), threading.Event()
     threads = []
@@ -111,16 +111,17 @@ def test_postings_during_recalculate_all_are_not_lost(seeded):
             _post_invoice(in_flight, "IN-FLIGHT")  # holds the statistics row lock until commit
             posted.set()
             release.wait(10)
-            time.sleep(0.5)  # commit while the recalculation is already waiting to write this row
+            time.sleep(0.5)  # commit while the recalculation's statements are already running
 
     def interleave(message):
-        if "Writing" not in message:
+        if "Recalculating every customer" not in message:
             return
-        # 1. a posting that commits after the ledger was aggregated, before anything was written
-        thread, errors = _in_thread(tenant, lambda: _post_invoice(committed_between, "BETWEEN"))
+        # 1. a posting that commits just before the statements start: they read it, the row is fresh
+        thread, errors = _in_thread(tenant, lambda: _post_invoice(committed_before, "BEFORE"))
         thread.join()
         assert not errors, errors
-        # 2. a posting still open (uncommitted) when the write starts; it commits during the write
+        # 2. a posting still open (uncommitted) when they take their snapshots; it commits while they run,
+        # after its customer's ledger was read and before (or while) its row is written
         thread, errors = _in_thread(tenant, hold_open_posting)
         threads.append((thread, errors))
         assert posted.wait(10)
@@ -132,8 +133,8 @@ def test_postings_during_recalculate_all_are_not_lost(seeded):
             thread.join()
             assert not errors, errors
         assert run.status == "succeeded"
-        stale = _fresh_rows_are_exact(tenant)
-        assert stale == {committed_between.pk, in_flight.pk}
+        assert run.customers_count == Customer.objects.count()  # the in-flight row too, with its old figures
+        assert _fresh_rows_are_exact(tenant) == {in_flight.pk}  # BEFORE is in its fresh figures
     finally:
         cache.delete(_debounce_key(tenant.pk))
 

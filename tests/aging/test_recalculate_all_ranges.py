@@ -12,7 +12,7 @@ from django.db import connection
 from aging import selectors, services
 from aging.figures import FIGURE_COLUMNS
 from aging.models import CustomerStatistics
-from aging.services.recalculation import _customer_chunks
+from aging.services.recalculation import RANGES_PER_CONNECTION, _range_groups
 from creditcontrol.setup import tenant_initialise
 from creditcontrol.tenancy import tenant_context
 from customers.models import Customer
@@ -61,17 +61,27 @@ def _varied_ledgers(tenant, count: int) -> list[Customer]:
 def test_ranges_cover_every_customer_once(tenant):
     _varied_ledgers(tenant, 20)
     with connection.cursor() as cursor:
-        chunks = _customer_chunks(cursor)
-    assert len(chunks) > 1
+        groups = _range_groups(cursor, 2)
+    assert [len(group) for group in groups] == [RANGES_PER_CONNECTION, RANGES_PER_CONNECTION]
+    chunks = [chunk for group in groups for chunk in group]
     assert chunks[0][0] == 0 and chunks[-1][1] == 2**63 - 1
     assert all(a[1] == b[0] for a, b in zip(chunks, chunks[1:], strict=False))  # contiguous, no overlap
     ids = list(Customer.objects.values_list("pk", flat=True))
     assert all(sum(lo < i <= hi for lo, hi in chunks) == 1 for i in ids)
 
 
-def test_recalculate_all_by_ranges_equals_each_customer_alone(tenant):
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("connections", [1, 2, 3])
+def test_recalculate_all_by_ranges_equals_each_customer_alone(tenant, settings, connections):
+    """Committed data (a transactional test), so that Recalculate All can share the ranges out among
+    several connections, each in its own thread, as it does in a worker."""
+    settings.RECALCULATE_ALL_CONNECTIONS = connections
     customers = _varied_ledgers(tenant, 20)
-    run = services.recalculate_all(trigger="command")
+    messages = []
+    run = services.recalculate_all(trigger="command", progress=messages.append)
+    assert any(f"customer ranges on {connections} connection(s)" in message for message in messages), messages
+    if connections > 1:
+        assert f"{connections} of {connections} connections done" in messages[-2]
     assert (run.customers_count, run.entries_count) == (20, LedgerEntry.objects.count())
 
     alone = selectors.customer_figures(customer_ids=[c.pk for c in customers], as_of=tenant.today())
