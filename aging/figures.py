@@ -99,7 +99,9 @@ def _customers_sql(
         customers=customer_scope("t.customer_id", restrict_to_ids=restrict_to_ids, chunk=chunk)
     )
     statistics = customer_scope("s.customer_id", restrict_to_ids=restrict_to_ids, chunk=chunk)
-    customers = customer_scope("c.id", restrict_to_ids=restrict_to_ids, chunk=chunk)  # for the planner
+    # For a range the planner then reads just those customers; for a list of ids the extra condition
+    # would only shrink its row estimates, into nested loops over whole aggregates.
+    customers = "" if restrict_to_ids else customer_scope("c.id", restrict_to_ids=False, chunk=chunk)
     return f"""
         SELECT s.customer_id, s.ledger_version AS snap_version, c.credit_limit_lcy, c.blocked,
                COALESCE(o.entries_count, 0) + COALESCE(cl.entries_count, 0) + COALESCE(p.entries_count, 0)
