@@ -17,8 +17,9 @@ scan, in customer order, so each customer is aggregated and done with before the
 
 Each figure is then computed only over the entries it is about, with no filter to test on every other
 entry of the ledger. For a whole tenant the customers are cut into id ranges (`chunks`), one `UNION ALL`
-branch each, which PostgreSQL shares out among its parallel workers (a Parallel Append): every worker
-finishes whole customers, so no partial states have to be combined afterwards.
+branch each; Recalculate All shares the ranges out among its connections, or, on one connection, among
+PostgreSQL's parallel workers (a Parallel Append). Either way a range is read whole by one process, so
+no partial aggregates have to be combined afterwards (aging/services/recalculation.py).
 """
 
 import datetime
