@@ -255,11 +255,13 @@ def _ranges_write(
     Append: none may scan a part of a range, which would split customers and leave partial aggregates
     to combine); without, the connection is one of several working side by side and works alone.
     """
-    setting = (
-        "min_parallel_index_scan_size = '1TB'" if parallel_workers else "max_parallel_workers_per_gather = 0"
+    name, value = (
+        ("min_parallel_index_scan_size", "'1TB'")
+        if parallel_workers
+        else ("max_parallel_workers_per_gather", "0")
     )
     cursor.execute("SET jit = off")  # no JIT compile to pay for
-    cursor.execute(f"SET {setting}")
+    cursor.execute(f"SET {name} = {value}")
     try:
         cursor.execute("DROP TABLE IF EXISTS aging_fresh")
         cursor.execute(f"CREATE TEMP TABLE aging_fresh AS {sql(chunks=chunks)}", params)
@@ -269,7 +271,7 @@ def _ranges_write(
         if not connection.needs_rollback:
             cursor.execute("DROP TABLE IF EXISTS aging_fresh")
             cursor.execute("RESET jit")
-            cursor.execute(f"RESET {setting.split(' = ')[0]}")
+            cursor.execute(f"RESET {name}")
 
 
 def _ranges_write_in_parallel(
