@@ -28,7 +28,6 @@ class AgingSetup(TenantOwned):
     nightly_recalculation_time = models.TimeField(
         default=datetime.time(2, 0), help_text="Tenant's local time"
     )
-    promise_grace_days = models.PositiveIntegerField(default=0)
     last_nightly_run_on = models.DateField(null=True, blank=True)
 
     class Meta:

@@ -1,11 +1,10 @@
-"""Pages of the aging app: dashboard, aging setup, recalculation runs."""
+"""Pages of the aging app: aging setup, recalculation runs."""
 
 from django.urls import path
 
 from . import views
 
 urlpatterns = [
-    path("", views.DashboardView.as_view(), name="dashboard"),
     path("aging/setup/", views.AgingSetupView.as_view(), name="aging-setup"),
     path("aging/recalculations/", views.RecalculationRunsView.as_view(), name="aging-recalculations"),
     path(

@@ -22,6 +22,8 @@ class Tenant(models.Model):
     )
     time_zone = models.CharField(max_length=64, default="Europe/London", validators=[validate_time_zone])
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 country code")
+    # Days after a promised payment date that a payment still keeps the promise (interactions).
+    promise_grace_days = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -31,24 +31,6 @@ class TenantPageMixin(LoginRequiredMixin):
         return role_at_least(self.request.membership.role, role)
 
 
-def branch_context(request):
-    """The branch the user is working in (chosen with ?branch=<id>, cleared with ?branch=), kept in the
-    session per tenant; None for every branch. A branch of another tenant is simply not found."""
-    from customers.models import Branch
-
-    key = f"branch-context:{request.tenant.pk}"
-    if "branch" in request.GET:
-        chosen = request.GET["branch"]
-        request.session[key] = int(chosen) if chosen.isdigit() else None
-    branch_id = request.session.get(key)
-    if branch_id is None:
-        return None
-    branch = Branch.objects.filter(pk=branch_id).first()
-    if branch is None:
-        request.session[key] = None
-    return branch
-
-
 class CappedPaginator(Paginator):
     """Counts at most `cap` rows: past that a big tenant's filtered list says "10,000+ rows" rather than
     count every match on each page view."""

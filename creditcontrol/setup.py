@@ -1,26 +1,24 @@
-"""A new tenant's default setup: aging bands, the aging/recalculation settings and the status codes."""
+"""A new tenant's default setup. Each app that keeps per-tenant setup registers what it seeds (in its
+AppConfig.ready), so the core names no app above it: aging bands and settings, status codes, and later
+chasing policies and templates."""
+
+from collections.abc import Callable
 
 from .models import Tenant
 from .tenancy import tenant_context
 
-DEFAULT_BANDS = [
-    ("Not due", None, 0),
-    ("1-30 days", 1, 30),
-    ("31-60 days", 31, 60),
-    ("61-90 days", 61, 90),
-    ("Over 90 days", 91, None),
-]
+_INITIALISERS: list[Callable[[], None]] = []
+
+
+def tenant_initialiser(initialise: Callable[[], None]) -> Callable[[], None]:
+    """Register a function that seeds the current tenant's defaults; it must leave existing setup as it is."""
+    if initialise not in _INITIALISERS:
+        _INITIALISERS.append(initialise)
+    return initialise
 
 
 def tenant_initialise(tenant: Tenant) -> None:
-    from aging.models import AgingBand, AgingSetup
-    from interactions.services import status_codes_seed_defaults
-
+    """Give a tenant every app's default setup (idempotent: a second run changes nothing)."""
     with tenant_context(tenant):
-        AgingSetup.objects.get_or_create(tenant=tenant)
-        if not AgingBand.objects.exists():
-            AgingBand.objects.bulk_create(
-                AgingBand(tenant=tenant, position=i, label=label, from_days=low, to_days=high)
-                for i, (label, low, high) in enumerate(DEFAULT_BANDS, start=1)
-            )
-        status_codes_seed_defaults()
+        for initialise in _INITIALISERS:
+            initialise()

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from aging.services import statistics_mark_stale
+from creditcontrol import changes
 from creditcontrol.errors import DomainError
 from creditcontrol.models import Membership
 from creditcontrol.tenancy import current_tenant
@@ -35,7 +35,7 @@ def customer_create(*, code: str, name: str, **fields) -> Customer:
     customer = Customer(code=code, name=name, **fields)
     customer.full_clean(exclude=["tenant"], validate_unique=False)
     customer.save()
-    statistics_mark_stale(customer_ids=[customer.pk])
+    changes.publish(source="customer", customer_ids=[customer.pk])
     return customer
 
 
@@ -47,7 +47,9 @@ def customer_update(*, customer: Customer, **fields) -> Customer:
         setattr(customer, name, value)
     customer.full_clean(exclude=["tenant"], validate_unique=False)
     customer.save()
-    statistics_mark_stale(customer_ids=[customer.pk])  # blocked and limits feed the account status
+    changes.publish(
+        source="customer", customer_ids=[customer.pk]
+    )  # blocked and limits feed the account status
     return customer
 
 
@@ -79,7 +81,7 @@ def credit_limit_change(
     customer.credit_limit_lcy = new_limit_lcy
     customer.credit_limit_last_checked = checked_on
     customer.save(update_fields=["credit_limit_lcy", "credit_limit_last_checked", "updated_at"])
-    statistics_mark_stale(customer_ids=[customer.pk])
+    changes.publish(source="customer", customer_ids=[customer.pk])
     return change
 
 

@@ -1,24 +1,26 @@
 """Writes to the customer ledger: posting entries, applying and unapplying them.
 
 Every write locks the entries it changes (in id order, so concurrent writers cannot deadlock), checks
-the amounts against what is really left, and marks the customer's statistics stale in the same
-transaction.
+the amounts against what is really left, computes what follows with `ledger.arithmetic`, and publishes
+one change on the seam (`creditcontrol.changes`) in the same transaction: the ledger knows nothing of
+who reacts (statistics, to-dos, promises).
 """
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 
-from aging.services import statistics_mark_stale
+from creditcontrol import changes
 from creditcontrol.errors import DomainError
 from creditcontrol.tenancy import current_tenant
 from customers.models import Branch, Customer
-from interactions.services import entries_settled
 
+from . import arithmetic
 from .models import CREDIT_TYPES, DEBIT_TYPES, Application, DocumentType, LedgerEntry
 
-CENT = Decimal("0.01")
 # What an application or its undo changes on an entry.
 _SETTLEMENT_FIELDS = [
     "remaining_amount",
@@ -30,20 +32,35 @@ _SETTLEMENT_FIELDS = [
 ]
 
 
-def _lcy(entry: LedgerEntry, remaining: Decimal) -> Decimal:
-    """The LCY twin of a remaining amount, at the entry's own posting rate (never re-rated)."""
-    if remaining == entry.amount:
-        return entry.amount_lcy
-    if entry.amount == 0:
-        return Decimal("0.00")
-    return (remaining * entry.amount_lcy / entry.amount).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _set_remaining(entry: LedgerEntry, remaining: Decimal, on: datetime.date | None) -> None:
+def _settle(entry: LedgerEntry, remaining: Decimal, *, last_applied_on: datetime.date | None) -> None:
+    """Set an entry's remaining amount and everything that follows from it."""
     entry.remaining_amount = remaining
-    entry.remaining_amount_lcy = _lcy(entry, remaining)
+    entry.remaining_amount_lcy = arithmetic.remaining_lcy(
+        remaining=remaining, amount=entry.amount, amount_lcy=entry.amount_lcy
+    )
     entry.is_open = remaining != 0
-    entry.closed_at = None if entry.is_open else on
+    entry.closed_at = arithmetic.closed_at(
+        remaining=remaining, posting_date=entry.posting_date, last_applied_on=last_applied_on
+    )
+    entry.updated_at = timezone.now()  # bulk_update leaves auto_now fields alone
+
+
+def _last_applied_on(entry_ids: list[int]) -> dict[int, datetime.date]:
+    """The latest posting date among each entry's active applications, either side, in one query."""
+    if not entry_ids:
+        return {}
+    rows = (
+        Application.objects.filter(Q(applied_entry_id__in=entry_ids) | Q(applying_entry_id__in=entry_ids))
+        .filter(undone_on__isnull=True)
+        .values_list("applied_entry_id", "applying_entry_id", "posting_date")
+    )
+    last: dict[int, datetime.date] = {}
+    wanted = set(entry_ids)
+    for applied_id, applying_id, on in rows:
+        for entry_id in (applied_id, applying_id):
+            if entry_id in wanted and (entry_id not in last or on > last[entry_id]):
+                last[entry_id] = on
+    return last
 
 
 @transaction.atomic
@@ -63,6 +80,8 @@ def ledger_entry_post(
     branch: Branch | None = None,
     on_hold: bool = False,
 ) -> LedgerEntry:
+    """Post a new entry. An external id already in the ledger is refused: posting never updates (the
+    imports and the bulk upsert do)."""
     tenant = current_tenant()
     currency_code = currency_code or customer.currency_code or tenant.local_currency
     amount = Decimal(amount)
@@ -86,11 +105,17 @@ def ledger_entry_post(
         )
     if (amount == 0) != (amount_lcy == 0):
         raise DomainError("amount and amount_lcy must both be zero or both non-zero.")
+    if external_id and LedgerEntry.objects.filter(external_id=external_id).exists():
+        raise _duplicate_entry(external_id)
     document_date = document_date or posting_date
     if due_date is None:
         # Payment terms date what the customer owes; a payment or credit memo is due when it is made.
         terms = customer.payment_terms if document_type in DEBIT_TYPES else None
-        due_date = terms.due_date(document_date) if terms else document_date
+        due_date = (
+            arithmetic.due_date(rule=terms.rule, days=terms.days, document_date=document_date)
+            if terms
+            else document_date
+        )
     entry = LedgerEntry(
         customer=customer,
         document_type=document_type,
@@ -104,15 +129,29 @@ def ledger_entry_post(
         amount_lcy=amount_lcy,
         branch=branch or customer.branch,
         on_hold=on_hold,
+        external_id=external_id or "",
     )
-    _set_remaining(entry, amount, posting_date)
-    entry.external_id = external_id or ""
-    entry.save()
+    _settle(entry, amount, last_applied_on=None)
+    try:
+        with transaction.atomic():  # a concurrent post of the same external id loses here, not with a 500
+            entry.save()
+    except IntegrityError as error:
+        if "ledger_entry_external_id_unique" in str(error):
+            raise _duplicate_entry(external_id) from error
+        raise
     if not external_id:
         entry.external_id = f"local-{entry.pk}"
         LedgerEntry.objects.filter(pk=entry.pk).update(external_id=entry.external_id)
-    statistics_mark_stale(customer_ids=[customer.pk])
+    changes.publish(source="posting", customer_ids=[customer.pk])
     return entry
+
+
+def _duplicate_entry(external_id: str) -> DomainError:
+    return DomainError(
+        f"An entry with external id {external_id} already exists.",
+        details={"external_id": [f"An entry with external id {external_id} already exists."]},
+        code="duplicate",
+    )
 
 
 def _locked(*entry_ids: int) -> dict[int, LedgerEntry]:
@@ -122,6 +161,50 @@ def _locked(*entry_ids: int) -> dict[int, LedgerEntry]:
     if missing:
         raise DomainError("Ledger entry not found.", details={"entry": sorted(missing)}, code="not_found")
     return found
+
+
+def _apply(
+    applying: LedgerEntry,
+    targets: list[tuple[LedgerEntry, Decimal]],
+    *,
+    posting_date: datetime.date,
+    user=None,
+    external_id: str | None = None,
+) -> list[Application]:
+    """Apply `applying` to each (entry, amount) of `targets`, all locked and checked by the caller: the
+    applications in one insert, the entries in one update, one change published."""
+    applications = [
+        Application(
+            tenant_id=applying.tenant_id,
+            applying_entry=applying,
+            applied_entry=applied,
+            amount=amount,
+            posting_date=posting_date,
+            external_id=external_id,
+            created_by=user,
+        )
+        for applied, amount in targets
+    ]
+    Application.objects.bulk_create(applications)
+    applying_left = applying.remaining_amount + sum(amount for _, amount in targets)
+    closing = [entry.pk for entry, amount in targets if entry.remaining_amount == amount]
+    if applying_left == 0:
+        closing.append(applying.pk)
+    last = _last_applied_on(closing)
+    for applied, amount in targets:
+        _settle(applied, applied.remaining_amount - amount, last_applied_on=last.get(applied.pk))
+        if applying.document_type == DocumentType.PAYMENT:
+            applied.settled_by_payment = arithmetic.settled_by_payment(
+                document_type=applied.document_type, payment_applied=True
+            )
+    _settle(applying, applying_left, last_applied_on=last.get(applying.pk))
+    LedgerEntry.objects.bulk_update([applied for applied, _ in targets] + [applying], _SETTLEMENT_FIELDS)
+    changes.publish(
+        source="application",
+        customer_ids=[applying.customer_id],
+        settled_entry_ids=[applying.pk, *(applied.pk for applied, _ in targets)],
+    )
+    return applications
 
 
 @transaction.atomic
@@ -138,25 +221,14 @@ def entries_apply(
     entries = _locked(applying_entry_id, applied_entry_id)
     applying, applied = entries[applying_entry_id], entries[applied_entry_id]
     problems = _application_problems(applying, applied, amount, posting_date)
+    if external_id and Application.objects.filter(external_id=external_id).exists():
+        problems.append(f"An application with external id {external_id} already exists.")
     if problems:
         raise DomainError(problems[0], details={"application": problems})
     amount = amount if amount is not None else min(-applying.remaining_amount, applied.remaining_amount)
-    _set_remaining(applied, applied.remaining_amount - amount, posting_date)
-    _set_remaining(applying, applying.remaining_amount + amount, posting_date)
-    if applying.document_type == DocumentType.PAYMENT and applied.document_type == DocumentType.INVOICE:
-        applied.settled_by_payment = True
-    for entry in (applied, applying):
-        entry.save(update_fields=_SETTLEMENT_FIELDS)
-    application = Application.objects.create(
-        applying_entry=applying,
-        applied_entry=applied,
-        amount=amount,
-        posting_date=posting_date,
-        external_id=external_id,
-        created_by=user,
+    (application,) = _apply(
+        applying, [(applied, amount)], posting_date=posting_date, user=user, external_id=external_id
     )
-    statistics_mark_stale(customer_ids=[applying.customer_id, applied.customer_id])
-    entries_settled(entry_ids=[applied.pk, applying.pk])  # promises kept, to-dos of paid entries closed
     return application
 
 
@@ -201,33 +273,49 @@ def _application_problems(applying, applied, amount, posting_date) -> list[str]:
 def payment_apply_oldest_first(
     *, payment_id: int, posting_date: datetime.date, user=None
 ) -> list[Application]:
-    """Apply what is left of a payment or credit memo to the customer's open invoices, oldest due first."""
-    payment = LedgerEntry.objects.select_for_update().get(pk=payment_id)
-    candidates = list(
-        LedgerEntry.objects.filter(
-            customer_id=payment.customer_id,
-            is_open=True,
-            document_type__in=DEBIT_TYPES,
-            currency_code=payment.currency_code,
-            posting_date__lte=posting_date,
-        )
-        .order_by("due_date", "posting_date", "pk")
-        .values_list("pk", flat=True)
+    """Apply what is left of a payment or credit memo to the customer's open invoices, oldest due first.
+
+    The payment and every candidate invoice are locked at once, in id order; the applications are then
+    written together (a bounded number of queries, however many invoices the payment covers).
+    """
+    payment = LedgerEntry.objects.filter(pk=payment_id).first()
+    if payment is None:
+        raise DomainError("Ledger entry not found.", details={"entry": [payment_id]}, code="not_found")
+    candidates = LedgerEntry.objects.filter(
+        customer_id=payment.customer_id,
+        is_open=True,
+        document_type__in=DEBIT_TYPES,
+        currency_code=payment.currency_code,
+        posting_date__lte=posting_date,
     )
-    applications = []
-    for invoice_id in candidates:
-        payment.refresh_from_db(fields=["remaining_amount"])
-        if payment.remaining_amount == 0:
-            break
-        applications.append(
-            entries_apply(
-                applying_entry_id=payment.pk,
-                applied_entry_id=invoice_id,
-                posting_date=posting_date,
-                user=user,
-            )
+    locked = list(
+        LedgerEntry.objects.select_for_update()
+        .filter(Q(pk=payment_id) | Q(pk__in=candidates.values("pk")))
+        .order_by("pk")
+    )
+    payment = next(entry for entry in locked if entry.pk == payment_id)
+    if payment.document_type not in CREDIT_TYPES:
+        raise DomainError(
+            f"Entry {payment.pk} is a {payment.get_document_type_display().lower()}: "
+            "only payments and credit memos can be applied."
         )
-    return applications
+    if posting_date < payment.posting_date:
+        raise DomainError("An application cannot be posted before the entries it applies.")
+    invoices = sorted(
+        (entry for entry in locked if entry.pk != payment_id and entry.is_open),
+        key=lambda entry: (entry.due_date, entry.posting_date, entry.pk),
+    )
+    left = -payment.remaining_amount
+    targets = []
+    for invoice in invoices:
+        if left == 0:
+            break
+        amount = min(left, invoice.remaining_amount)
+        targets.append((invoice, amount))
+        left -= amount
+    if not targets:
+        return []
+    return _apply(payment, targets, posting_date=posting_date, user=user)
 
 
 @transaction.atomic
@@ -248,18 +336,20 @@ def payment_record(
         raise DomainError(
             "The payment amount must be more than zero.", details={"amount": ["Must be more than zero."]}
         )
-    payment = ledger_entry_post(
-        customer=customer,
-        document_type=DocumentType.PAYMENT,
-        document_no=document_no,
-        posting_date=posting_date,
-        amount=-amount,
-        amount_lcy=None if amount_lcy is None else -amount_lcy,
-        currency_code=currency_code,
-        description=description or "Payment received",
-        external_id=external_id,
-    )
-    return payment, payment_apply_oldest_first(payment_id=payment.pk, posting_date=posting_date, user=user)
+    with changes.operation():  # the posting and its applications are one change
+        payment = ledger_entry_post(
+            customer=customer,
+            document_type=DocumentType.PAYMENT,
+            document_no=document_no,
+            posting_date=posting_date,
+            amount=-amount,
+            amount_lcy=None if amount_lcy is None else -amount_lcy,
+            currency_code=currency_code,
+            description=description or "Payment received",
+            external_id=external_id,
+        )
+        applications = payment_apply_oldest_first(payment_id=payment.pk, posting_date=posting_date, user=user)
+    return payment, applications
 
 
 @transaction.atomic
@@ -272,23 +362,25 @@ def application_undo(*, application_id: int, undone_on: datetime.date, user=None
         raise DomainError("An application cannot be undone before it was posted.")
     entries = _locked(application.applying_entry_id, application.applied_entry_id)
     applying, applied = entries[application.applying_entry_id], entries[application.applied_entry_id]
-    _set_remaining(applied, applied.remaining_amount + application.amount, undone_on)
-    _set_remaining(applying, applying.remaining_amount - application.amount, undone_on)
-    if applying.document_type == DocumentType.PAYMENT:
-        applied.settled_by_payment = (
-            Application.objects.filter(
-                applied_entry=applied,
-                undone_on__isnull=True,
-                applying_entry__document_type=DocumentType.PAYMENT,
-            )
-            .exclude(pk=application.pk)
-            .exists()
-        )
-    for entry in (applied, applying):  # both are open again: the amount given back is never zero
-        entry.save(update_fields=_SETTLEMENT_FIELDS)
     application.undone_on = undone_on
     application.undone_by = user
     application.save(update_fields=["undone_on", "undone_by"])
-    statistics_mark_stale(customer_ids=[applying.customer_id])
-    entries_settled(entry_ids=[applied.pk, applying.pk])  # a kept promise may no longer be kept
+    # Both are open again: the amount given back is never zero.
+    _settle(applied, applied.remaining_amount + application.amount, last_applied_on=None)
+    _settle(applying, applying.remaining_amount - application.amount, last_applied_on=None)
+    if applying.document_type == DocumentType.PAYMENT:
+        applied.settled_by_payment = arithmetic.settled_by_payment(
+            document_type=applied.document_type,
+            payment_applied=Application.objects.filter(
+                applied_entry=applied,
+                undone_on__isnull=True,
+                applying_entry__document_type=DocumentType.PAYMENT,
+            ).exists(),
+        )
+    LedgerEntry.objects.bulk_update([applied, applying], _SETTLEMENT_FIELDS)
+    changes.publish(
+        source="application undone",
+        customer_ids=[applying.customer_id],
+        reopened_entry_ids=[applied.pk, applying.pk],
+    )
     return application

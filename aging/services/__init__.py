@@ -7,11 +7,18 @@ from .recalculation import (
     recalculate_entries,
     recalculation_start,
 )
-from .setup import aging_bands_problems, aging_bands_replace, aging_setup_get, aging_setup_update, as_of_date
+from .setup import (
+    aging_bands_problems,
+    aging_bands_replace,
+    aging_setup_get,
+    aging_setup_seed_defaults,
+    aging_setup_update,
+    as_of_date,
+)
 from .statistics import (
     recalculate_entries_soon,
     statistics_mark_all_stale,
-    statistics_mark_stale,
+    statistics_on_change,
     statistics_rows_ensure,
     statistics_vacuum,
 )
@@ -20,6 +27,7 @@ __all__ = [
     "aging_bands_problems",
     "aging_bands_replace",
     "aging_setup_get",
+    "aging_setup_seed_defaults",
     "aging_setup_update",
     "as_of_date",
     "kpi_snapshot_take",
@@ -29,7 +37,7 @@ __all__ = [
     "recalculate_entries_soon",
     "recalculation_start",
     "statistics_mark_all_stale",
-    "statistics_mark_stale",
+    "statistics_on_change",
     "statistics_vacuum",
     "statistics_rows_ensure",
 ]

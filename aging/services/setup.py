@@ -11,6 +11,25 @@ from creditcontrol.tenancy import current_tenant
 from ..models import MAX_BANDS, AgingBand, AgingBasis, AgingSetup
 from .statistics import statistics_mark_all_stale
 
+DEFAULT_BANDS = [
+    ("Not due", None, 0),
+    ("1-30 days", 1, 30),
+    ("31-60 days", 31, 60),
+    ("61-90 days", 61, 90),
+    ("Over 90 days", 91, None),
+]
+
+
+def aging_setup_seed_defaults() -> None:
+    """A new tenant's aging setup and default bands (Not due, 1-30, 31-60, 61-90, over 90 days)."""
+    tenant = current_tenant()
+    AgingSetup.objects.get_or_create(tenant=tenant)
+    if not AgingBand.objects.exists():
+        AgingBand.objects.bulk_create(
+            AgingBand(tenant=tenant, position=i, label=label, from_days=low, to_days=high)
+            for i, (label, low, high) in enumerate(DEFAULT_BANDS, start=1)
+        )
+
 
 def aging_setup_get() -> AgingSetup:
     setup, _ = AgingSetup.objects.get_or_create(tenant=current_tenant())

@@ -1,4 +1,5 @@
-"""Writes to the stored credit statistics: staleness marks and the debounced trigger of Recalculate Entries."""
+"""Writes to the stored credit statistics: staleness marks (the statistics' subscriber to the ledger-change
+seam) and the debounced trigger of Recalculate Entries."""
 
 import logging
 from collections.abc import Iterable
@@ -6,6 +7,7 @@ from collections.abc import Iterable
 from django.core.cache import cache
 from django.db import connection, transaction
 
+from creditcontrol.changes import Change
 from creditcontrol.tenancy import current_tenant
 
 logger = logging.getLogger(__name__)
@@ -27,13 +29,14 @@ _NEW_ROWS_SQL = """
 """
 
 
-def statistics_mark_stale(*, customer_ids: Iterable[int]) -> None:
-    """Record that these customers' ledgers (or credit data) changed: their figures are now stale.
+def statistics_on_change(change: Change) -> None:
+    """The statistics' subscriber (aging/apps.py): the changed customers' figures are now stale.
 
-    Runs inside the caller's transaction, so the mark commits or rolls back with the change itself;
-    once it has committed, Recalculate Entries is scheduled to refresh them shortly.
+    Runs inside the publisher's transaction, so the mark commits or rolls back with the change itself;
+    once it has committed, Recalculate Entries is scheduled to refresh them shortly. The only place
+    that marks customers stale.
     """
-    ids = sorted(set(customer_ids))
+    ids = sorted(change.customer_ids)
     if not ids:
         return
     tenant_id = current_tenant().pk

@@ -27,11 +27,14 @@ INSTALLED_APPS = [
     "django_htmx",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Bottom to top, as the layers in pyproject.toml (docs/architecture.md).
     "creditcontrol",
     "customers",
     "ledger",
-    "aging",
     "interactions",
+    "aging",
+    "workspace",
+    "project",
 ]
 
 MIDDLEWARE = [
@@ -47,7 +50,7 @@ MIDDLEWARE = [
     "creditcontrol.tenancy.TenantMiddleware",
 ]
 
-ROOT_URLCONF = "creditcontrol.urls"
+ROOT_URLCONF = "project.urls"
 WSGI_APPLICATION = "creditcontrol.wsgi.application"
 
 TEMPLATES = [

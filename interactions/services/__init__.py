@@ -7,7 +7,7 @@ from .interactions import (
     interaction_update,
     interactions_create_for_customers,
 )
-from .promises import entries_settled, promises_evaluate, promises_evaluate_nightly
+from .promises import entries_on_change, promises_evaluate, promises_evaluate_nightly
 from .status_codes import (
     DEFAULT_STATUS_CODES,
     status_code_create,
@@ -18,7 +18,7 @@ from .todos import todo_close, todo_create, todos_close_paid
 
 __all__ = [
     "DEFAULT_STATUS_CODES",
-    "entries_settled",
+    "entries_on_change",
     "entries_update",
     "interaction_create",
     "interaction_lines_select",

@@ -13,7 +13,7 @@ from customers.models import Contact, Customer
 from ledger.models import DEBIT_TYPES, LedgerEntry
 
 from ..models import Interaction, InteractionLine, InteractionType, ToDo, ToDoKind, ToDoStatus
-from .todos import todo_create
+from .todos import todo_close, todo_create, todo_reschedule
 
 
 def follow_up_description(interaction: Interaction) -> str:
@@ -61,14 +61,10 @@ def _follow_up_sync(interaction: Interaction, user) -> None:
     ).first()
     if interaction.next_interaction_date is None:
         if open_follow_up is not None:
-            from .todos import todo_close
-
             todo_close(todo=open_follow_up, user=user, reason="Next interaction date removed.")
         return
     if open_follow_up is not None:
-        if open_follow_up.due_date != interaction.next_interaction_date:
-            open_follow_up.due_date = interaction.next_interaction_date
-            open_follow_up.save(update_fields=["due_date"])
+        todo_reschedule(todo=open_follow_up, due_date=interaction.next_interaction_date)
         return
     todo_create(
         customer=interaction.customer,

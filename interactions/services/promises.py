@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from aging.models import AgingSetup
+from creditcontrol.changes import Change
+from creditcontrol.sql import id_list
 from creditcontrol.tenancy import current_tenant
 
 from .. import selectors
@@ -14,11 +15,6 @@ from ..models import Promise, PromiseEntry, PromiseStatus, ToDoKind
 from .todos import todo_create, todos_close_for_promise, todos_close_paid
 
 PROMISE_BROKEN = "Promised payment not received"
-
-
-def promise_grace_days() -> int:
-    setup = AgingSetup.objects.filter().first()
-    return setup.promise_grace_days if setup is not None else 0
 
 
 def _money(value: Decimal, currency: str) -> str:
@@ -39,12 +35,12 @@ def promises_evaluate(
     time zone) and they do not. A broken promise closes its "check" to-do and raises a new one.
     """
     today = today or current_tenant().today()
-    grace = promise_grace_days()
+    grace = current_tenant().promise_grace_days
     promises = Promise.objects.select_related("customer")
     if entry_ids is not None:
         promises = promises.filter(
             status__in=[PromiseStatus.PENDING, PromiseStatus.KEPT],
-            pk__in=PromiseEntry.objects.filter(entry_id__in=list(entry_ids)).values("promise_id"),
+            pk__in=PromiseEntry.objects.filter(entry_id__in=id_list(entry_ids)).values("promise_id"),
         )
     else:
         promises = promises.filter(status=PromiseStatus.PENDING)
@@ -102,12 +98,14 @@ def promises_evaluate(
     return counts
 
 
-@transaction.atomic
-def entries_settled(*, entry_ids: Iterable[int]) -> None:
-    """The ledger's hook after an application is posted or undone: evaluate promises, close paid to-dos."""
-    entry_ids = sorted(set(entry_ids))
-    promises_evaluate(entry_ids=entry_ids)
-    todos_close_paid(entry_ids=entry_ids)
+def entries_on_change(change: Change) -> None:
+    """The interactions' subscriber to the ledger-change seam (interactions/apps.py), in the publisher's
+    transaction: promises on the entries whose remaining amount changed are judged again (an undo can
+    unkeep one), and to-dos whose watched entries are now all paid close."""
+    if change.entry_ids:
+        promises_evaluate(entry_ids=change.entry_ids)
+    if change.settled_entry_ids:
+        todos_close_paid(entry_ids=change.settled_entry_ids)
 
 
 @transaction.atomic

@@ -7,8 +7,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from aging.services import statistics_mark_stale
+from creditcontrol import changes
 from creditcontrol.errors import DomainError
+from creditcontrol.sql import id_list
 from customers.models import Customer
 from ledger.models import DEBIT_TYPES, LedgerEntry
 
@@ -61,7 +62,16 @@ def todo_create(
     )
     todo.save()
     ToDoEntry.objects.bulk_create(ToDoEntry(tenant=todo.tenant, todo=todo, entry_id=pk) for pk in entry_ids)
-    statistics_mark_stale(customer_ids=[customer.pk])  # the customer's to-do counts changed
+    changes.publish(source="to-do", customer_ids=[customer.pk])  # the customer's to-do counts changed
+    return todo
+
+
+def todo_reschedule(*, todo: ToDo, due_date: datetime.date) -> ToDo:
+    """Move an open to-do to another due date (its customer's overdue to-do count may change)."""
+    if todo.due_date != due_date:
+        todo.due_date = due_date
+        todo.save(update_fields=["due_date"])
+        changes.publish(source="to-do", customer_ids=[todo.customer_id])
     return todo
 
 
@@ -74,7 +84,7 @@ def _close(todos: list[ToDo], *, reason: str | dict, user=None) -> None:
         todo.closed_reason = (reason[todo.pk] if isinstance(reason, dict) else reason)[:250]
         todo.save(update_fields=["status", "closed_at", "closed_by", "closed_reason"])
     if todos:
-        statistics_mark_stale(customer_ids=[todo.customer_id for todo in todos])
+        changes.publish(source="to-do", customer_ids=[todo.customer_id for todo in todos])
 
 
 @transaction.atomic
@@ -103,7 +113,7 @@ def todos_close_paid(*, entry_ids: Iterable[int] | None = None) -> int:
     """
     watching = ToDoEntry.objects.filter(todo__status=ToDoStatus.OPEN)
     if entry_ids is not None:
-        watching = watching.filter(entry_id__in=list(entry_ids))
+        watching = watching.filter(entry_id__in=id_list(entry_ids))
     candidate_ids = set(watching.values_list("todo_id", flat=True))
     if not candidate_ids:
         return 0

@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 from django.db import connection, transaction
 
-from aging.services import statistics_mark_stale
+from creditcontrol import changes
 from creditcontrol.tenancy import current_tenant
 
 from .formats import FORMATS, Format, RowError
@@ -173,7 +173,14 @@ def import_csv(
             result.created, result.updated = counts.created, counts.updated
             _statistics_refresh(cursor, writer.table, written=counts.created + counts.updated)
             result.unchanged = result.rows - result.created - result.updated
-            statistics_mark_stale(customer_ids=counts.customer_ids)
+            # One change for the whole file, in its transaction: statistics go stale, paid to-dos close
+            # and promises are judged before the import commits.
+            changes.publish(
+                source=f"import of {kind}",
+                customer_ids=counts.customer_ids,
+                settled_entry_ids=counts.settled_entry_ids,
+                reopened_entry_ids=counts.reopened_entry_ids,
+            )
             cursor.execute("DROP TABLE IF EXISTS import_stage")
             writer.cleanup()
             reporter.send("committing", result.rows, 95, force=True)

@@ -9,23 +9,15 @@ from dataclasses import dataclass, field
 
 from creditcontrol.models import Membership, Tenant
 from customers.models import Branch, CreditLimitChange, Customer, CustomerGroup, PaymentTerms
-from ledger.models import CREDIT_TYPES, DEBIT_TYPES, Application, LedgerEntry
+from ledger import arithmetic
+from ledger.arithmetic import CREDIT_TYPES_SQL, DEBIT_TYPES_SQL
+from ledger.models import Application, LedgerEntry
 
 from .formats import Format, a_document_type
 
 ENTRY = LedgerEntry._meta.db_table
 APPLICATION = Application._meta.db_table
 CUSTOMER = Customer._meta.db_table
-_DEBIT_SQL = "(" + ", ".join(f"'{t}'" for t in DEBIT_TYPES) + ")"
-_CREDIT_SQL = "(" + ", ".join(f"'{t}'" for t in CREDIT_TYPES) + ")"
-
-
-def _remaining_lcy(remaining: str, amount: str, amount_lcy: str) -> str:
-    """SQL for the LCY twin of a remaining amount, at the entry's own rate (as ledger.services._lcy)."""
-    return (
-        f"CASE WHEN {remaining} = {amount} THEN {amount_lcy} WHEN {amount} = 0 THEN 0 "
-        f"ELSE round({remaining} * {amount_lcy} / {amount}, 2) END"
-    )
 
 
 @dataclass
@@ -33,6 +25,9 @@ class Written:
     created: int = 0
     updated: int = 0
     customer_ids: list[int] = field(default_factory=list)
+    # Entries whose remaining amount may have fallen (some now closed) or risen: the change published.
+    settled_entry_ids: list[int] = field(default_factory=list)
+    reopened_entry_ids: list[int] = field(default_factory=list)
 
 
 class Writer:
@@ -332,10 +327,7 @@ class EntriesWriter(Writer):
             params,
         )
         document_date = "coalesce(s.document_date, s.posting_date)"
-        remaining = (
-            f"CASE WHEN s.document_type IN {_DEBIT_SQL} THEN s.amount - coalesce(x.applied, 0) "
-            "ELSE s.amount + coalesce(x.applied, 0) END"
-        )
+        remaining = arithmetic.remaining_sql("s.document_type", "s.amount", "x.applied")
         columns = (
             "customer_id, document_type, document_no, posting_date, document_date, due_date, description, "
             "currency_code, amount, amount_lcy, remaining_amount, remaining_amount_lcy, is_open, closed_at, "
@@ -349,12 +341,7 @@ class EntriesWriter(Writer):
             WITH src AS (
                 SELECT s.row_no, s.external_id, c.id AS customer_id, s.document_type, s.document_no, s.posting_date,
                        {document_date} AS document_date,
-                       coalesce(s.due_date,
-                                CASE p.rule
-                                    WHEN 'eom' THEN (date_trunc('month', {document_date})
-                                                     + interval '1 month - 1 day')::date + p.days
-                                    WHEN 'net' THEN {document_date} + p.days
-                                END,
+                       coalesce(s.due_date, {arithmetic.due_date_sql("p.rule", "p.days", document_date)},
                                 {document_date}) AS due_date,
                        coalesce(s.description, '') AS description,
                        coalesce(s.currency, nullif(c.currency_code, ''), %(lcy)s) AS currency_code,
@@ -370,21 +357,32 @@ class EntriesWriter(Writer):
                 INSERT INTO {ENTRY} AS e (tenant_id, external_id, {columns}, created_at, updated_at)
                 SELECT %(tenant)s, external_id, customer_id, document_type, document_no, posting_date,
                        document_date, due_date, description, currency_code, amount, amount_lcy, remaining,
-                       {_remaining_lcy("remaining", "amount", "amount_lcy")},
-                       remaining <> 0, CASE WHEN remaining = 0 THEN coalesce(last_on, posting_date) END,
+                       {arithmetic.remaining_lcy_sql("remaining", "amount", "amount_lcy")},
+                       remaining <> 0, {arithmetic.closed_at_sql("remaining", "posting_date", "last_on")},
                        branch_id, on_hold, now(), now()
                   FROM src ORDER BY row_no
                 ON CONFLICT (tenant_id, external_id) DO UPDATE SET {updates}, updated_at = now()
                  WHERE ({compare_old}) IS DISTINCT FROM ({compare_new})
-                RETURNING e.customer_id, (e.xmax = 0) AS inserted
+                RETURNING e.id, e.customer_id, e.is_open, (e.xmax = 0) AS inserted
             )
             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
-                   coalesce(array_agg(DISTINCT customer_id), '{{}}') FROM up
+                   coalesce(array_agg(DISTINCT customer_id), '{{}}'),
+                   coalesce(array_agg(id) FILTER (WHERE NOT inserted AND NOT is_open), '{{}}'),
+                   coalesce(array_agg(id) FILTER (WHERE NOT inserted AND is_open), '{{}}')
+              FROM up
             """,
             params,
         )
-        created, updated, ids = rows[0]
-        return Written(created=created, updated=updated, customer_ids=[*ids, *(m for (m,) in moved)])
+        created, updated, ids, settled, reopened = rows[0]
+        # An entry updated in place may have been settled or re-opened by its new amount: what watches it
+        # (to-dos, promises) looks again. New entries have nothing watching them yet.
+        return Written(
+            created=created,
+            updated=updated,
+            customer_ids=[*ids, *(m for (m,) in moved)],
+            settled_entry_ids=settled,
+            reopened_entry_ids=reopened,
+        )
 
     def cleanup(self) -> None:
         self.cursor.execute("DROP TABLE IF EXISTS import_existing")
@@ -438,7 +436,7 @@ class ApplicationsWriter(Writer):
         self.report(
             "applying_entry",
             f"SELECT row_no, applying_external_id, applying_type FROM import_app "
-            f"WHERE applying_type NOT IN {_CREDIT_SQL}",
+            f"WHERE applying_type NOT IN {CREDIT_TYPES_SQL}",
             params,
             lambda ext, kind: (
                 f"Entry '{ext}' is {a_document_type(kind)}: only payments and credit memos can be applied."
@@ -447,7 +445,7 @@ class ApplicationsWriter(Writer):
         self.report(
             "applied_entry",
             f"SELECT row_no, applied_external_id, applied_type FROM import_app "
-            f"WHERE applied_type NOT IN {_DEBIT_SQL}",
+            f"WHERE applied_type NOT IN {DEBIT_TYPES_SQL}",
             params,
             lambda ext, kind: (
                 f"Entry '{ext}' is {a_document_type(kind)}: payments and credit memos can only be applied to "
@@ -556,17 +554,17 @@ class ApplicationsWriter(Writer):
             "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM import_touched"
         )[0]
         # Remaining amounts, open flags, closed-at dates and "settled by a payment" of the entries touched
-        # follow from all their active applications; closed-at is the latest application's date.
-        ids = self.fetch(
+        # follow from all their active applications (ledger.arithmetic).
+        remaining = arithmetic.remaining_sql("e.document_type", "e.amount", "coalesce(r.applied, m.applied)")
+        closed_at = arithmetic.closed_at_sql("t.remaining", "t.posting_date", "t.last_on")
+        rows = self.fetch(
             f"""
             WITH entry AS (
                 SELECT applying_entry_id AS id FROM import_touched
                 UNION SELECT applied_entry_id FROM import_touched
             ), totals AS (
-                SELECT e.id, CASE WHEN e.document_type IN {_DEBIT_SQL}
-                                  THEN e.amount - coalesce(r.applied, m.applied, 0)
-                                  ELSE e.amount + coalesce(r.applied, m.applied, 0) END AS remaining,
-                       coalesce(r.last_on, m.last_on, e.posting_date) AS last_on,
+                SELECT e.id, {remaining} AS remaining, e.posting_date, abs(e.remaining_amount) AS old_left,
+                       coalesce(r.last_on, m.last_on) AS last_on,
                        e.document_type = 'invoice' AND coalesce(r.by_payment, false) AS by_payment
                   FROM entry JOIN {ENTRY} e ON e.id = entry.id
                   LEFT JOIN LATERAL (
@@ -580,23 +578,32 @@ class ApplicationsWriter(Writer):
             ), changed AS (
                 UPDATE {ENTRY} e
                    SET remaining_amount = t.remaining,
-                       remaining_amount_lcy = {_remaining_lcy("t.remaining", "e.amount", "e.amount_lcy")},
+                       remaining_amount_lcy = {arithmetic.remaining_lcy_sql("t.remaining", "e.amount", "e.amount_lcy")},
                        is_open = t.remaining <> 0,
-                       closed_at = CASE WHEN t.remaining = 0 THEN t.last_on END,
+                       closed_at = {closed_at},
                        settled_by_payment = t.by_payment,
                        updated_at = now()
                   FROM totals t
                  WHERE e.id = t.id
                    AND (e.remaining_amount, e.is_open, e.closed_at, e.settled_by_payment)
-                       IS DISTINCT FROM (t.remaining, t.remaining <> 0, CASE WHEN t.remaining = 0 THEN t.last_on END,
-                                         t.by_payment)
-                RETURNING e.customer_id
+                       IS DISTINCT FROM (t.remaining, t.remaining <> 0, {closed_at}, t.by_payment)
+                RETURNING e.id, e.customer_id, abs(t.remaining) < t.old_left AS settled
             )
-            SELECT DISTINCT customer_id FROM changed
+            SELECT coalesce(array_agg(DISTINCT customer_id), '{{}}'),
+                   coalesce(array_agg(id) FILTER (WHERE settled), '{{}}'),
+                   coalesce(array_agg(id) FILTER (WHERE NOT settled), '{{}}')
+              FROM changed
             """,
             params,
         )
-        return Written(created=created, updated=updated, customer_ids=[i for (i,) in ids])
+        customer_ids, settled, reopened = rows[0]
+        return Written(
+            created=created,
+            updated=updated,
+            customer_ids=customer_ids,
+            settled_entry_ids=settled,
+            reopened_entry_ids=reopened,
+        )
 
     def cleanup(self) -> None:
         self.cursor.execute("DROP TABLE IF EXISTS import_app")

@@ -5,11 +5,11 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from aging.models import AgingBand, AgingSetup
-from creditcontrol.demo import DEMO_PASSWORD
 from creditcontrol.models import Membership, Role, Tenant
 from creditcontrol.tenancy import tenant_context
 from customers.models import Customer
 from ledger.models import Application, LedgerEntry
+from project.demo import DEMO_PASSWORD
 
 
 def test_create_tenant_creates_the_tenant_its_admin_and_default_aging_bands(db, capsys):

@@ -9,6 +9,7 @@ import pytest
 
 from aging.models import AgingSetup
 from creditcontrol.models import Role
+from creditcontrol.tenancy import current_tenant
 from customers.models import Contact
 from interactions.models import StatusCode
 from interactions.services import status_codes_seed_defaults
@@ -54,7 +55,9 @@ def world(in_tenant, make_member):
 
 
 def grace(days_: int) -> None:
-    AgingSetup.objects.update(promise_grace_days=days_)
+    tenant = current_tenant()
+    tenant.promise_grace_days = days_
+    tenant.save(update_fields=["promise_grace_days"])
 
 
 def money(value: str) -> Decimal:

@@ -8,6 +8,11 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from project.bench.imports import run as run_import
+from project.bench.pages import run as run_pages
+from project.bench.recalculation import run as run_recalculation
+from project.bench.seed import run as run_seed
+
 PARTS = ("seed", "import", "recalculation", "pages")
 
 
@@ -30,19 +35,11 @@ class Command(BaseCommand):
             self.stdout.write(self.style.MIGRATE_HEADING(f"== {part} =="))
             started = time.monotonic()
             if part == "seed":
-                from creditcontrol.bench import run as run_seed
-
                 run_seed(self.stdout, customers=customers, entries=entries)
             elif part == "import":
-                from ledger.bench_import import run as run_import
-
                 run_import(self.stdout, entries=import_entries)
             elif part == "recalculation":
-                from aging.bench import run as run_recalculation
-
                 run_recalculation(self.stdout, customers=customers, entries=entries)
             else:
-                from customers.bench_pages import run as run_pages
-
                 run_pages(self.stdout, customers=customers, entries=entries, explain=explain)
             self.stdout.write(f"({part}: {time.monotonic() - started:.1f} s in all)")

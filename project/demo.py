@@ -6,17 +6,23 @@ customers carry unapplied payments on account. Foreign-currency customers get EU
 LCY amount at a posting rate that moves from day to day.
 """
 
+import datetime
 import time
 from collections.abc import Callable
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
+from aging.models import CustomerStatistics
 from aging.services import statistics_rows_ensure
 from creditcontrol.models import Membership, Role, Tenant
 from creditcontrol.setup import tenant_initialise
 from creditcontrol.tenancy import tenant_context
 from customers.models import Branch, Customer, CustomerGroup, PaymentTerms
+from interactions.models import StatusCode
+from interactions.services import entries_update, interaction_create
+from ledger.models import DocumentType, LedgerEntry
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (published demo sign-in)
 
@@ -89,14 +95,6 @@ def _setup_tables(tenant: Tenant) -> None:
 def demo_calls(tenant: Tenant, *, count: int = 12) -> int:
     """A controller's recent work on the most overdue customers, so that the dashboard, the to-do list and
     the timelines have something to show: calls with a part-payment promise, a query, follow-ups."""
-    import datetime
-    from decimal import Decimal
-
-    from aging.models import CustomerStatistics
-    from interactions.models import StatusCode
-    from interactions.services import entries_update, interaction_create
-    from ledger.models import DocumentType, LedgerEntry
-
     with tenant_context(tenant):
         today = tenant.today()
         codes = {c.code: c for c in StatusCode.objects.all()}

@@ -11,16 +11,16 @@ import time
 import uuid
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 
-from creditcontrol.demo import tenant_seed
+from aging import services
+from aging.services.statistics import _debounce_key
+from creditcontrol import changes
 from creditcontrol.models import Tenant
 from creditcontrol.tenancy import tenant_context
 from customers.models import Customer
 from ledger.models import LedgerEntry
-
-from . import services
-from .services.statistics import _debounce_key
+from project.demo import tenant_seed
 
 CHANGED_CUSTOMERS = 1000
 RATIO_TARGET = 1.5
@@ -137,10 +137,8 @@ def _changed_customers(cursor, tenant) -> list[int]:
     return [row[0] for row in cursor.fetchall()]
 
 
-def _recalculate_changed(tenant, ids: list[int]) -> float:
-    """Post one invoice to each of `ids` (in bulk, as an import would) and mark them stale; return the
-    time of the Recalculate Entries that follows (only that is timed)."""
-    today = tenant.today()
+def _post_invoices(tenant, ids: list[int], today: datetime.date) -> None:
+    """One invoice for each customer of `ids`, in bulk as an import writes, published as one change."""
     LedgerEntry.objects.bulk_create(
         LedgerEntry(
             tenant=tenant,
@@ -161,7 +159,15 @@ def _recalculate_changed(tenant, ids: list[int]) -> float:
         )
         for customer_id in ids
     )
-    services.statistics_mark_stale(customer_ids=ids)
+    changes.publish(source="bench", customer_ids=ids)
+
+
+def _recalculate_changed(tenant, ids: list[int]) -> float:
+    """Post one invoice to each of `ids` (in bulk, as an import would) and mark them stale; return the
+    time of the Recalculate Entries that follows (only that is timed)."""
+    today = tenant.today()
+    with transaction.atomic():
+        _post_invoices(tenant, ids, today)
     started = time.perf_counter()
     run = services.recalculate_entries(trigger="bench")
     elapsed = time.perf_counter() - started

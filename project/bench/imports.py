@@ -1,7 +1,7 @@
 """Import benchmark: 1,000,000 ledger entries through the CSV loader, then the same file again (idempotent).
 
     run(stdout, entries=1_000_000)   # from `make bench`
-    DJANGO_SETTINGS_MODULE=creditcontrol.settings.local python -m ledger.bench_import --entries 1000000
+    DJANGO_SETTINGS_MODULE=creditcontrol.settings.local python -m project.bench.imports --entries 1000000
 
 Works in its own tenant ("bench-import"), whose ledger it empties first so every run measures a fresh
 load. The figures are recorded in docs/benchmarks.md ("Import").
@@ -13,6 +13,11 @@ import tempfile
 import time
 
 from django.db import connection, transaction
+
+from creditcontrol.models import Tenant
+from creditcontrol.tenancy import tenant_context
+from ledger.imports import import_csv
+from ledger.models import LedgerEntry
 
 BENCH_SLUG = "bench-import"
 CUSTOMERS = 20_000
@@ -99,10 +104,6 @@ def _server_settings() -> str:
 
 
 def run(stdout, *, entries: int = 1_000_000) -> dict:
-    from creditcontrol.models import Tenant
-    from creditcontrol.tenancy import tenant_context
-    from ledger.imports import import_csv
-    from ledger.models import LedgerEntry
 
     def say(message: str) -> None:
         # Django's OutputWrapper (manage.py bench) ends each write itself; a plain stream does not.

@@ -10,18 +10,17 @@ from aging.services import recalculate_entries
 from creditcontrol.errors import DomainError
 from creditcontrol.models import Role
 from creditcontrol.pages import TenantPageMixin
+from customers import selectors
+from customers.forms import RecordPaymentForm
+from customers.models import Customer, CustomerGroup
 from ledger.services import payment_record
-
-from .. import selectors
-from ..forms import RecordPaymentForm
-from ..models import Customer, CustomerGroup
 
 
 class BalanceDueReportView(TenantPageMixin, TemplateView):
     """Customers by balance status (outstanding / credit / zero), type and group; select rows for bulk
     actions; record a payment from a row (applied to the oldest due invoices first)."""
 
-    template_name = "customers/balance_due.html"
+    template_name = "workspace/balance_due.html"
 
     def get_context_data(self, **kwargs):
 
@@ -57,7 +56,7 @@ class BalanceDueReportView(TenantPageMixin, TemplateView):
 class RecordPaymentView(TenantPageMixin, TemplateView):
     """POST from a balance due row: post the payment, apply it oldest due first, show the new balance."""
 
-    template_name = "customers/_balance_due_row.html"
+    template_name = "workspace/_balance_due_row.html"
 
     def post(self, request, *args, **kwargs):
 

@@ -18,10 +18,11 @@ from aging.selectors import customer_figures
 from aging.services import as_of_date, recalculation_start
 from creditcontrol.errors import DomainError
 from creditcontrol.models import Role
-from creditcontrol.pages import CappedPaginator, TenantPageMixin, branch_context
+from creditcontrol.pages import CappedPaginator, TenantPageMixin
+from customers.models import Branch, CustomerGroup
 
 from .. import credit_list
-from ..models import Branch, CustomerGroup
+from ..context import branch_context
 
 
 def _live_figures(request, rows, branch):
@@ -70,7 +71,7 @@ def _credit_list_context(request, tenant):
 class CreditListView(TenantPageMixin, TemplateView):
     """Clever Credit's page: every customer's credit position, sortable, filterable, every figure a link."""
 
-    template_name = "customers/credit_list.html"
+    template_name = "workspace/credit_list.html"
 
     def get_context_data(self, **kwargs):
 

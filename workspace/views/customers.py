@@ -10,16 +10,17 @@ from django.views.generic import TemplateView
 from creditcontrol.charts import credit_review_svg
 from creditcontrol.models import Role
 from creditcontrol.pages import TenantPageMixin
+from customers import services
+from customers.filters import CustomerFilter
+from customers.forms import CreditLimitReviewForm
+from customers.models import Customer
 from ledger.models import LedgerEntry
 
-from .. import selectors, services
-from ..filters import CustomerFilter
-from ..forms import CreditLimitReviewForm
-from ..models import Customer
+from .. import selectors
 
 
 class CustomerListView(TenantPageMixin, TemplateView):
-    template_name = "customers/list.html"
+    template_name = "workspace/list.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -36,7 +37,7 @@ class CustomerListView(TenantPageMixin, TemplateView):
 
 
 class CustomerCardView(TenantPageMixin, TemplateView):
-    template_name = "customers/card.html"
+    template_name = "workspace/card.html"
     write_role = Role.MANAGER  # the only write here is the credit limit review
 
     def get_customer(self):
@@ -85,7 +86,7 @@ class CustomerCardView(TenantPageMixin, TemplateView):
 class FactBoxView(TenantPageMixin, TemplateView):
     """The fact boxes beside the credit list for one customer (loaded with htmx when a row is chosen)."""
 
-    template_name = "customers/factbox.html"
+    template_name = "workspace/factbox.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -105,7 +106,7 @@ class FactBoxView(TenantPageMixin, TemplateView):
 class SearchView(TenantPageMixin, TemplateView):
     """Find a customer by name or code, or a document by its number, from anywhere."""
 
-    template_name = "customers/search.html"
+    template_name = "workspace/search.html"
 
     def get_context_data(self, **kwargs):
 

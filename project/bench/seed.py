@@ -2,8 +2,10 @@
 
 import time
 
-from creditcontrol.demo import tenant_seed
+from django.db import connection, transaction
+
 from creditcontrol.models import Tenant
+from project.demo import tenant_seed
 
 
 def run(stdout, *, customers: int, entries: int) -> None:
@@ -25,8 +27,6 @@ def run(stdout, *, customers: int, entries: int) -> None:
 
 def _drop(tenant: Tenant) -> None:
     """Remove the benchmark tenant's rows set-based (a cascade through the ORM would load them all)."""
-    from django.db import connection, transaction
-
     tables = [
         "ledger_application",
         "ledger_ledgerentry",

@@ -1,7 +1,6 @@
-"""Pages of the customers app (the module grew past a comfortable size: one module per page family)."""
+"""The workspace pages, one module per page family."""
 
 from .balance_due import BalanceDueReportView, RecordPaymentView
-from .cards import CustomerCardView, CustomerListView, FactBoxView, SearchView
 from .credit_list import (
     CreditListColumnsView,
     CreditListExportView,
@@ -9,6 +8,8 @@ from .credit_list import (
     CreditListView,
     selected_customer_ids,
 )
+from .customers import CustomerCardView, CustomerListView, FactBoxView, SearchView
+from .dashboard import DashboardView
 
 __all__ = [
     "BalanceDueReportView",
@@ -18,6 +19,7 @@ __all__ = [
     "CreditListView",
     "CustomerCardView",
     "CustomerListView",
+    "DashboardView",
     "FactBoxView",
     "RecordPaymentView",
     "SearchView",

@@ -5,7 +5,9 @@ import time
 from django.core.management.base import BaseCommand
 
 from aging.services import recalculate_all
-from creditcontrol.demo import (
+from creditcontrol.models import Tenant
+from creditcontrol.tenancy import tenant_context
+from project.demo import (
     DEMO_PASSWORD,
     DEMO_TENANTS,
     DEMO_USERS,
@@ -13,8 +15,6 @@ from creditcontrol.demo import (
     demo_users_ensure,
     tenant_seed,
 )
-from creditcontrol.models import Tenant
-from creditcontrol.tenancy import tenant_context
 
 
 class Command(BaseCommand):

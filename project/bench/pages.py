@@ -19,8 +19,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from aging import services
 from creditcontrol.models import Membership, Role
 from creditcontrol.tenancy import tenant_context
+
+from .recalculation import _bench_tenant
 
 TARGET_MS = 150.0
 WARMUPS = 3
@@ -125,9 +128,6 @@ def _explain(client: Client, label: str, url: str, stdout, top: int = 3) -> None
 
 
 def run(stdout, *, customers: int, entries: int, explain: bool | None = None) -> list[dict]:
-    from aging import services
-    from aging.bench import _bench_tenant
-
     if explain is None:
         explain = os.environ.get("PAGES_EXPLAIN") == "1"
     tenant = _bench_tenant(customers, entries, stdout)

@@ -11,8 +11,7 @@ from urllib.parse import urlencode
 from django.db.models import F
 
 from aging.models import AgingBand, AgingBasis, CustomerStatistics
-
-from .models import Customer
+from customers.models import Customer
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from . import views
-from .auth import ThrottledAuthenticationForm
-from .health import healthz
+from creditcontrol import views
+from creditcontrol.auth import ThrottledAuthenticationForm
+from creditcontrol.health import healthz
 
 tenant_pages = [
+    path("", include("workspace.urls")),
     path("", include("aging.urls")),
-    path("customers/", include("customers.urls")),
     path("ledger/", include("ledger.urls")),
     path("interactions/", include("interactions.urls")),
 ]
