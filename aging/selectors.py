@@ -8,9 +8,13 @@ from django.db.models import Count, F, Q, Sum
 
 from creditcontrol.tenancy import current_tenant
 from customers.models import Customer
+from ledger import arithmetic
+from ledger.models import LedgerEntry
 
 from .figures import BASIS_COLUMN, FIGURE_COLUMNS, band_condition, figures_params, figures_sql
 from .models import AgingBand, AgingBasis, AgingSetup, CustomerStatistics, KpiSnapshot, RecalculationRun
+
+ENTRY = LedgerEntry._meta.db_table
 
 CENT = Decimal("0.01")
 # Net credit sales: what was invoiced less what was credited back.
@@ -77,30 +81,13 @@ def customer_figures(
 
 def tenant_ar_as_of(*, as_of: datetime.date) -> tuple[Decimal, Decimal]:
     """(AR, current AR) of the tenant at the end of `as_of`: Σ remaining (LCY) of entries open then,
-    and of those not yet due. Remaining as of a date is the amount less the applications posted by
-    then and not undone by then, at the entry's own posting rate (as ledger.selectors)."""
-    sql = """
-        WITH moved AS (
-            SELECT applied_entry_id AS entry_id, SUM(amount) AS applied
-              FROM ledger_application
-             WHERE tenant_id = %(tenant)s AND posting_date <= %(as_of)s
-               AND (undone_on IS NULL OR undone_on > %(as_of)s)
-             GROUP BY applied_entry_id
-            UNION ALL
-            SELECT applying_entry_id, -SUM(amount)
-              FROM ledger_application
-             WHERE tenant_id = %(tenant)s AND posting_date <= %(as_of)s
-               AND (undone_on IS NULL OR undone_on > %(as_of)s)
-             GROUP BY applying_entry_id
-        ),
-        remaining AS (
-            SELECT e.due_date,
-                   CASE WHEN e.amount = 0 THEN 0
-                        WHEN COALESCE(m.applied, 0) = 0 THEN e.amount_lcy
-                        ELSE ROUND((e.amount - m.applied) * e.amount_lcy / e.amount, 2) END AS remaining_lcy
-              FROM ledger_ledgerentry e
-              LEFT JOIN (SELECT entry_id, SUM(applied) AS applied FROM moved GROUP BY entry_id) m
-                ON m.entry_id = e.id
+    and of those not yet due (ledger.arithmetic: the balance as of a date)."""
+    remaining = arithmetic.remaining_sql("e.document_type", "e.amount", "m.applied")
+    sql = f"""
+        WITH remaining AS (
+            SELECT e.due_date, {arithmetic.remaining_lcy_sql(remaining, "e.amount", "e.amount_lcy")} AS remaining_lcy
+              FROM {ENTRY} e
+              LEFT JOIN ({arithmetic.applied_as_of_by_entry_sql("%(tenant)s", "%(as_of)s")}) m ON m.entry_id = e.id
              WHERE e.tenant_id = %(tenant)s AND e.posting_date <= %(as_of)s
         )
         SELECT COALESCE(SUM(remaining_lcy), 0),
@@ -117,7 +104,7 @@ def credit_sales(*, after: datetime.date, until: datetime.date) -> Decimal:
     """Net credit sales (LCY) posted in (after, until]: invoices less credit memos."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT COALESCE(SUM(amount_lcy), 0) FROM ledger_ledgerentry WHERE tenant_id = %s "
+            f"SELECT COALESCE(SUM(amount_lcy), 0) FROM {ENTRY} WHERE tenant_id = %s "
             "AND document_type = ANY(%s) AND posting_date > %s AND posting_date <= %s",
             [current_tenant().pk, list(CREDIT_SALES_TYPES), after, until],
         )
@@ -216,10 +203,10 @@ def branch_open_figures(*, branch_id: int, as_of: datetime.date, top: int = 10) 
         f"COALESCE(SUM(e.remaining_amount_lcy) FILTER (WHERE {band_condition(b, basis)}), 0)" for b in bands
     )
     params = {"tenant": current_tenant().pk, "branch": branch_id, "as_of": as_of, "top": top}
-    per_customer = """
+    per_customer = f"""
         SELECT e.customer_id, SUM(e.remaining_amount_lcy) AS balance,
                COALESCE(SUM(e.remaining_amount_lcy) FILTER (WHERE e.due_date < %(as_of)s), 0) AS overdue
-          FROM ledger_ledgerentry e
+          FROM {ENTRY} e
          WHERE e.tenant_id = %(tenant)s AND e.is_open AND e.branch_id = %(branch)s
          GROUP BY e.customer_id
     """
@@ -229,7 +216,7 @@ def branch_open_figures(*, branch_id: int, as_of: datetime.date, top: int = 10) 
             SELECT COALESCE(SUM(e.remaining_amount_lcy), 0),
                    COALESCE(SUM(e.remaining_amount_lcy) FILTER (WHERE e.due_date < %(as_of)s), 0),
                    COUNT(DISTINCT e.customer_id) FILTER (WHERE e.due_date < %(as_of)s){", " if bands else ""}{band_sums}
-              FROM ledger_ledgerentry e
+              FROM {ENTRY} e
              WHERE e.tenant_id = %(tenant)s AND e.is_open AND e.branch_id = %(branch)s
             """,
             params,

@@ -1,7 +1,5 @@
 """Customers, their contacts, groups, branches, payment terms and the history of their credit limits."""
 
-import calendar
-import datetime
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -45,12 +43,6 @@ class PaymentTerms(TenantOwned):
 
     def __str__(self) -> str:
         return self.code
-
-    def due_date(self, document_date: datetime.date) -> datetime.date:
-        start = document_date
-        if self.rule == self.Rule.END_OF_MONTH:
-            start = document_date.replace(day=calendar.monthrange(document_date.year, document_date.month)[1])
-        return start + datetime.timedelta(days=self.days)
 
 
 class CustomerGroup(TenantOwned):

@@ -47,11 +47,11 @@ def promise_paid_amounts(*, promise_ids: list[int], grace_days: int) -> dict[int
     posted on or before its promised date plus the grace days."""
     if not promise_ids:
         return {}
-    sql = """
+    sql = f"""
         SELECT p.id, COALESCE(SUM(a.amount), 0)
           FROM interactions_promise p
           JOIN interactions_promiseentry pe ON pe.promise_id = p.id
-          LEFT JOIN ledger_application a
+          LEFT JOIN {Application._meta.db_table} a
             ON a.applied_entry_id = pe.entry_id AND a.undone_on IS NULL
            AND a.created_at >= p.created_at
            AND a.posting_date <= p.promised_payment_date + %(grace)s

@@ -12,8 +12,9 @@ selectors (as of a date) cannot disagree.
   application back-dated before an earlier one does not move it; undoing one reopens the entry.
 - **Balance as of a date D**: an entry posted on or before D, less the applications posted on or before
   D and not undone by then (an undo dated D gives the amount back from D on).
-- **Due date from payment terms**: the document date (or, for end-of-month terms, the last day of its
-  month) plus the terms' days.
+- **Due date from payment terms**: for what the customer owes, the document date (or, for end-of-month
+  terms, the last day of its month) plus the terms' days; a payment or credit memo is due on its
+  document date.
 
 The SQL fragments take column expressions and return an expression; they are pure text over trusted
 names (no user input reaches them).
@@ -118,23 +119,42 @@ def remaining_as_of_sql(entry: str, as_of: str) -> str:
     return remaining_sql(f"{entry}.document_type", f"{entry}.amount", applied)
 
 
-def remaining_lcy_as_of_sql(entry: str, as_of: str) -> str:
-    return remaining_lcy_sql(remaining_as_of_sql(entry, as_of), f"{entry}.amount", f"{entry}.amount_lcy")
+def applied_as_of_by_entry_sql(tenant: str, as_of: str) -> str:
+    """Subquery (entry_id, applied): what the tenant's applications active as of a date took off each
+    entry, either side, in one pass over the applications (for tenant-wide figures; per-entry lookups
+    use `remaining_as_of_sql`). Feed `applied` to `remaining_sql`."""
+    active = application_active_as_of_sql("a", as_of)
+    return f"""
+        SELECT entry_id, sum(amount) AS applied FROM (
+            SELECT a.applied_entry_id AS entry_id, a.amount FROM ledger_application a
+             WHERE a.tenant_id = {tenant} AND {active}
+            UNION ALL
+            SELECT a.applying_entry_id, a.amount FROM ledger_application a
+             WHERE a.tenant_id = {tenant} AND {active}
+        ) moved GROUP BY entry_id
+    """
 
 
 # --- due date ------------------------------------------------------------------------------------------
 
 
-def due_date(*, rule: str, days: int, document_date: datetime.date) -> datetime.date:
+def due_date(
+    *, document_type: str, rule: str | None, days: int | None, document_date: datetime.date
+) -> datetime.date:
+    """Payment terms date what the customer owes; a payment or credit memo (or an entry of a customer
+    without terms) is due on its document date."""
+    if rule is None or document_type not in DEBIT_TYPES:
+        return document_date
     start = document_date
     if rule == END_OF_MONTH:
         start = document_date.replace(day=calendar.monthrange(document_date.year, document_date.month)[1])
     return start + datetime.timedelta(days=days)
 
 
-def due_date_sql(rule: str, days: str, document_date: str) -> str:
-    """NULL when there are no terms (rule is NULL)."""
+def due_date_sql(document_type: str, rule: str, days: str, document_date: str) -> str:
     return (
-        f"CASE {rule} WHEN '{END_OF_MONTH}' THEN (date_trunc('month', {document_date})"
-        f" + interval '1 month - 1 day')::date + {days} WHEN '{NET}' THEN {document_date} + {days} END"
+        f"CASE WHEN {document_type} NOT IN {DEBIT_TYPES_SQL} THEN {document_date}"
+        f" WHEN {rule} = '{END_OF_MONTH}' THEN (date_trunc('month', {document_date})"
+        f" + interval '1 month - 1 day')::date + {days}"
+        f" WHEN {rule} = '{NET}' THEN {document_date} + {days} ELSE {document_date} END"
     )

@@ -8,26 +8,16 @@ from django.db.models import Count, Sum
 
 from creditcontrol.tenancy import current_tenant
 
+from . import arithmetic
 from .models import LedgerEntry
 
-# Remaining amount of each entry as of %(as_of)s: its amount less the applications posted on or
-# before that date and not undone by then. The LCY twin uses the entry's own posting rate.
-_REMAINING_AS_OF = """
-    SELECT e.id, e.customer_id, e.posting_date, e.due_date,
-           e.amount - COALESCE(r.received, 0) + COALESCE(m.made, 0) AS remaining,
-           CASE WHEN e.amount = 0 THEN 0
-                ELSE ROUND((e.amount - COALESCE(r.received, 0) + COALESCE(m.made, 0)) * e.amount_lcy / e.amount, 2)
-           END AS remaining_lcy
-      FROM ledger_ledgerentry e
-      LEFT JOIN LATERAL (
-            SELECT SUM(a.amount) AS received FROM ledger_application a
-             WHERE a.applied_entry_id = e.id AND a.posting_date <= %(as_of)s
-               AND (a.undone_on IS NULL OR a.undone_on > %(as_of)s)) r ON true
-      LEFT JOIN LATERAL (
-            SELECT SUM(a.amount) AS made FROM ledger_application a
-             WHERE a.applying_entry_id = e.id AND a.posting_date <= %(as_of)s
-               AND (a.undone_on IS NULL OR a.undone_on > %(as_of)s)) m ON true
-     WHERE e.tenant_id = %(tenant)s AND e.customer_id = %(customer)s AND e.posting_date <= %(as_of)s
+# Remaining amount of each entry of a customer as of %(as_of)s (ledger.arithmetic: the balance as of a date).
+_REMAINING_AS_OF = f"""
+    SELECT id, remaining, {arithmetic.remaining_lcy_sql("remaining", "amount", "amount_lcy")} AS remaining_lcy
+      FROM (SELECT e.id, e.amount, e.amount_lcy, {arithmetic.remaining_as_of_sql("e", "%(as_of)s")} AS remaining
+              FROM ledger_ledgerentry e
+             WHERE e.tenant_id = %(tenant)s AND e.customer_id = %(customer)s AND e.posting_date <= %(as_of)s
+           ) as_of
 """
 
 
@@ -57,22 +47,14 @@ def customer_balance_series(
     """Balance (LCY) at the end of each date given, in one query (for the credit review chart)."""
     if not dates:
         return []
-    sql = """
-        SELECT d.as_of, COALESCE(SUM(
-                 CASE WHEN e.amount = 0 THEN 0 ELSE ROUND((e.amount - COALESCE(r.received, 0) + COALESCE(m.made, 0))
-                      * e.amount_lcy / e.amount, 2) END), 0)
-          FROM unnest(%(dates)s::date[]) AS d(as_of)
-          LEFT JOIN ledger_ledgerentry e
-            ON e.tenant_id = %(tenant)s AND e.customer_id = %(customer)s AND e.posting_date <= d.as_of
-          LEFT JOIN LATERAL (
-                SELECT SUM(a.amount) AS received FROM ledger_application a
-                 WHERE a.applied_entry_id = e.id AND a.posting_date <= d.as_of
-                   AND (a.undone_on IS NULL OR a.undone_on > d.as_of)) r ON true
-          LEFT JOIN LATERAL (
-                SELECT SUM(a.amount) AS made FROM ledger_application a
-                 WHERE a.applying_entry_id = e.id AND a.posting_date <= d.as_of
-                   AND (a.undone_on IS NULL OR a.undone_on > d.as_of)) m ON true
-         GROUP BY d.as_of ORDER BY d.as_of
+    sql = f"""
+        SELECT as_of, COALESCE(SUM({arithmetic.remaining_lcy_sql("remaining", "amount", "amount_lcy")}), 0)
+          FROM (SELECT d.as_of, e.amount, e.amount_lcy, {arithmetic.remaining_as_of_sql("e", "d.as_of")} AS remaining
+                  FROM unnest(%(dates)s::date[]) AS d(as_of)
+                  LEFT JOIN ledger_ledgerentry e
+                    ON e.tenant_id = %(tenant)s AND e.customer_id = %(customer)s AND e.posting_date <= d.as_of
+               ) series
+         GROUP BY as_of ORDER BY as_of
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, {"dates": dates, "tenant": current_tenant().pk, "customer": customer_id})

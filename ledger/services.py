@@ -109,12 +109,12 @@ def ledger_entry_post(
         raise _duplicate_entry(external_id)
     document_date = document_date or posting_date
     if due_date is None:
-        # Payment terms date what the customer owes; a payment or credit memo is due when it is made.
-        terms = customer.payment_terms if document_type in DEBIT_TYPES else None
-        due_date = (
-            arithmetic.due_date(rule=terms.rule, days=terms.days, document_date=document_date)
-            if terms
-            else document_date
+        terms = customer.payment_terms
+        due_date = arithmetic.due_date(
+            document_type=document_type,
+            rule=terms.rule if terms else None,
+            days=terms.days if terms else None,
+            document_date=document_date,
         )
     entry = LedgerEntry(
         customer=customer,

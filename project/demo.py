@@ -22,6 +22,7 @@ from creditcontrol.tenancy import tenant_context
 from customers.models import Branch, Customer, CustomerGroup, PaymentTerms
 from interactions.models import StatusCode
 from interactions.services import entries_update, interaction_create
+from ledger import arithmetic
 from ledger.models import DocumentType, LedgerEntry
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (published demo sign-in)
@@ -310,12 +311,12 @@ _SEED_STEPS = [
     ),
     (
         "invoices and their settlements planned",
-        """
+        f"""
         CREATE TEMP TABLE demo_settle ON COMMIT DROP AS
         SELECT s.*, nextval('ledger_ledgerentry_id_seq') AS invoice_id,
                CASE WHEN s.credit_memo_amount > 0 THEN nextval('ledger_ledgerentry_id_seq') END AS credit_memo_id,
                CASE WHEN s.paid > 0 THEN nextval('ledger_ledgerentry_id_seq') END AS payment_id,
-               s.amount - s.credit_memo_amount - s.paid AS remaining,
+               {arithmetic.remaining_sql("'invoice'", "s.amount", "s.credit_memo_amount + s.paid")} AS remaining,
                GREATEST(CASE WHEN s.credit_memo_amount > 0 THEN s.credit_memo_date END,
                         CASE WHEN s.paid > 0 THEN s.pay_date END) AS last_settled_on
           FROM (SELECT p.*,
@@ -330,10 +331,8 @@ _SEED_STEPS = [
                           FROM (-- the planned invoices; OFFSET 0 keeps each random() drawn once per invoice
                                 SELECT i, c.id AS customer_id, c.currency_code, c.branch_id, c.behaviour,
                                        d.posting_date,
-                                       CASE WHEN c.rule = 'eom'
-                                            THEN (date_trunc('month', d.posting_date) + interval '1 month - 1 day')::date
-                                                 + c.terms_days
-                                            ELSE d.posting_date + c.terms_days END AS due_date,
+                                       {arithmetic.due_date_sql("'invoice'", "c.rule", "c.terms_days", "d.posting_date")}
+                                           AS due_date,
                                        round((50 + random() * random() * 9950)::numeric, 2) AS amount,
                                        random() AS r1, random() AS r2,
                                        CASE c.currency_code WHEN %(lcy)s THEN 1.0
@@ -349,8 +348,9 @@ _SEED_STEPS = [
     ),
     (
         "invoices, credit memos and payments",
-        # One pass, in id order: each invoice followed by its credit memo and its payment (if any).
-        """
+        # One pass, in id order: each invoice followed by its credit memo and its payment (if any), each
+        # settled by ledger.arithmetic's rules (a credit memo or payment fully applied closes on its date).
+        f"""
         INSERT INTO ledger_ledgerentry (id, tenant_id, external_id, customer_id, document_type, document_no,
                posting_date, document_date, due_date, description, currency_code, amount, amount_lcy,
                remaining_amount, remaining_amount_lcy, is_open, closed_at, branch_id, on_hold, settled_by_payment,
@@ -364,9 +364,9 @@ _SEED_STEPS = [
          CROSS JOIN LATERAL (VALUES
                (s.invoice_id, 'INV-' || s.i, 'invoice', 'SI' || lpad(s.i::text, 8, '0'), s.posting_date, s.due_date,
                 'Sales invoice', s.amount, l.amount_lcy, s.remaining,
-                CASE WHEN s.remaining = s.amount THEN l.amount_lcy WHEN s.remaining = 0 THEN 0
-                     ELSE round(s.remaining * l.amount_lcy / s.amount, 2) END,
-                s.remaining <> 0, CASE WHEN s.remaining = 0 THEN s.last_settled_on END, s.paid > 0),
+                {arithmetic.remaining_lcy_sql("s.remaining", "s.amount", "l.amount_lcy")},
+                s.remaining <> 0, {arithmetic.closed_at_sql("s.remaining", "s.posting_date", "s.last_settled_on")},
+                s.paid > 0),
                (s.credit_memo_id, 'CM-' || s.i, 'credit_memo', 'SCM' || lpad(s.i::text, 8, '0'), s.credit_memo_date,
                 s.credit_memo_date, 'Credit memo: returned goods', -s.credit_memo_amount,
                 -round(s.credit_memo_amount * s.rate, 2), 0, 0, false, s.credit_memo_date, false),

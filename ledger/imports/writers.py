@@ -328,6 +328,7 @@ class EntriesWriter(Writer):
         )
         document_date = "coalesce(s.document_date, s.posting_date)"
         remaining = arithmetic.remaining_sql("s.document_type", "s.amount", "x.applied")
+        due_date = arithmetic.due_date_sql("s.document_type", "p.rule", "p.days", document_date)
         columns = (
             "customer_id, document_type, document_no, posting_date, document_date, due_date, description, "
             "currency_code, amount, amount_lcy, remaining_amount, remaining_amount_lcy, is_open, closed_at, "
@@ -341,8 +342,7 @@ class EntriesWriter(Writer):
             WITH src AS (
                 SELECT s.row_no, s.external_id, c.id AS customer_id, s.document_type, s.document_no, s.posting_date,
                        {document_date} AS document_date,
-                       coalesce(s.due_date, {arithmetic.due_date_sql("p.rule", "p.days", document_date)},
-                                {document_date}) AS due_date,
+                       coalesce(s.due_date, {due_date}) AS due_date,
                        coalesce(s.description, '') AS description,
                        coalesce(s.currency, nullif(c.currency_code, ''), %(lcy)s) AS currency_code,
                        s.amount, coalesce(s.amount_lcy, s.amount) AS amount_lcy,
@@ -539,7 +539,7 @@ class ApplicationsWriter(Writer):
             WITH up AS (
                 INSERT INTO {APPLICATION} AS a (tenant_id, external_id, applying_entry_id, applied_entry_id,
                        amount, posting_date, created_at)
-                SELECT %(tenant)s, external_id, applying_id, applied_id, amount, posting_date, now()
+                SELECT %(tenant)s, external_id, applying_id, applied_id, amount, posting_date, clock_timestamp()
                   FROM import_app ORDER BY posting_date, row_no
                 ON CONFLICT (tenant_id, external_id) WHERE external_id IS NOT NULL
                 DO UPDATE SET amount = EXCLUDED.amount, posting_date = EXCLUDED.posting_date

@@ -208,3 +208,24 @@ def test_credit_limit_review_keeps_history(setup, tenant_a, make_member, api_for
         "code": "invalid",
         "errors": {"new_limit_lcy": ["Must be zero or more."]},
     }
+
+
+def test_record_payment_with_an_existing_external_id_is_a_400_not_a_500(setup):
+    """The uniqueness of the ERP's id is checked by the service (it was an IntegrityError, a 500)."""
+    api, base, c = setup["api"], setup["base"], setup["customer"]
+    body = {
+        "customer": c.pk,
+        "amount": "30.00",
+        "posting_date": "2026-02-20",
+        "document_no": "PMT-DUP",
+        "external_id": "INV1",
+    }
+    response = api.post(f"{base}/entries/record-payment/", body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "An entry with external id INV1 already exists.",
+        "code": "duplicate",
+        "errors": {"external_id": ["An entry with external id INV1 already exists."]},
+    }
+    with tenant_context(c.tenant):
+        assert not c.entries.filter(document_no="PMT-DUP").exists()
