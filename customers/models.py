@@ -1,6 +1,5 @@
 """Customers, their contacts, groups, branches, payment terms and the history of their credit limits."""
 
-
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex

@@ -10,6 +10,7 @@ are applied; to-dos remind the controller and close themselves when what they wa
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from creditcontrol.tenancy import TenantOwned
 from customers.models import MONEY, Contact, Customer
@@ -73,8 +74,6 @@ class Interaction(TenantOwned):
         return self.caption()
 
     def caption(self, tz=None) -> str:
-        from django.utils import timezone
-
         when = timezone.localtime(self.occurred_at, tz)
         return f"{self.customer.name} · {when:%Y-%m-%d %H:%M} · {self.description}"
 

@@ -13,6 +13,7 @@ import functools
 import itertools
 import logging
 import time
+import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
@@ -26,6 +27,7 @@ from customers.models import Customer
 
 from ..figures import FIGURE_COLUMNS, Chunk, customer_scope, figures_params, figures_sql
 from ..models import AgingBand, AgingSetup, RecalculationRun
+from .kpis import kpi_snapshot_take
 from .setup import aging_setup_get
 from .statistics import recalculate_entries_debounce_clear, statistics_rows_ensure
 
@@ -212,8 +214,6 @@ def recalculate_all(
             run.customers_count = sum(customers for customers, _ in counts)
             run.entries_count = sum(entries for _, entries in counts)
             if trigger == "nightly":
-                from .kpis import kpi_snapshot_take
-
                 _step(run, 90, "Taking the KPI snapshot", progress)
                 kpi_snapshot_take(as_of=as_of)
             _succeed(run, progress, took=f" in {time.monotonic() - started:.1f} s")
@@ -414,8 +414,6 @@ def nightly_recalculations_due(*, now: datetime.datetime | None = None) -> list[
     The claim is a conditional update of `last_nightly_run_on`, so two dispatchers cannot both start
     a tenant's night. Loops over tenants (a handful), never over customers.
     """
-    import zoneinfo
-
     now = now or timezone.now()
     due = []
     for tenant in Tenant.objects.order_by("pk"):

@@ -2,6 +2,7 @@
 its header, and ticking its lines."""
 
 import datetime
+import zoneinfo
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -22,8 +23,6 @@ def follow_up_description(interaction: Interaction) -> str:
 
 
 def current_tenant_zone():
-    import zoneinfo
-
     return zoneinfo.ZoneInfo(current_tenant().time_zone)
 
 
