@@ -82,12 +82,12 @@ def customer_figures(
 def tenant_ar_as_of(*, as_of: datetime.date) -> tuple[Decimal, Decimal]:
     """(AR, current AR) of the tenant at the end of `as_of`: Σ remaining (LCY) of entries open then,
     and of those not yet due (ledger.arithmetic: the balance as of a date)."""
-    remaining = arithmetic.remaining_sql("e.document_type", "e.amount", "m.applied")
+    remaining_lcy = arithmetic.remaining_lcy_from_taken_sql("e.amount", "e.amount_lcy", "m.taken")
     sql = f"""
         WITH remaining AS (
-            SELECT e.due_date, {arithmetic.remaining_lcy_sql(remaining, "e.amount", "e.amount_lcy")} AS remaining_lcy
+            SELECT e.due_date, {remaining_lcy} AS remaining_lcy
               FROM {ENTRY} e
-              LEFT JOIN ({arithmetic.applied_as_of_by_entry_sql("%(tenant)s", "%(as_of)s")}) m ON m.entry_id = e.id
+              LEFT JOIN ({arithmetic.taken_as_of_by_entry_sql("%(tenant)s", "%(as_of)s")}) m ON m.entry_id = e.id
              WHERE e.tenant_id = %(tenant)s AND e.posting_date <= %(as_of)s
         )
         SELECT COALESCE(SUM(remaining_lcy), 0),

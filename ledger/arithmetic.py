@@ -10,8 +10,9 @@ selectors (as of a date) cannot disagree.
 - **Closed-at**: the latest posting date among the entry's active applications (or its own posting date
   when it has none): the first day from which its balance as of that day is zero and stays zero. An
   application back-dated before an earlier one does not move it; undoing one reopens the entry.
-- **Balance as of a date D**: an entry posted on or before D, less the applications posted on or before
-  D and not undone by then (an undo dated D gives the amount back from D on).
+- **Balance as of a date D**: each entry posted on or before D, less what the applications posted on or
+  before D and not undone by then took off it (an undo dated D gives the amount back from D on): an
+  invoice's amount less what was applied to it, a payment's amount plus what it applied.
 - **Due date from payment terms**: for what the customer owes, the document date (or, for end-of-month
   terms, the last day of its month) plus the terms' days; a payment or credit memo is due on its
   document date.
@@ -110,29 +111,38 @@ def applied_as_of_sql(entry: str, as_of: str, *, side: str) -> str:
     )
 
 
-def remaining_as_of_sql(entry: str, as_of: str) -> str:
-    """The remaining amount of an entry (alias) as of a date; an entry has applications on one side only."""
-    applied = (
-        f"coalesce({applied_as_of_sql(entry, as_of, side='applied')}, "
-        f"{applied_as_of_sql(entry, as_of, side='applying')})"
+def taken_as_of_sql(entry: str, as_of: str) -> str:
+    """What applications active as of a date took off an entry (alias), signed: applied to it (an invoice)
+    is positive, applied by it (a payment) negative; an entry has applications on one side only. Its
+    remaining amount as of that date is `amount - taken`, whatever its type."""
+    return (
+        f"(coalesce({applied_as_of_sql(entry, as_of, side='applied')}, 0)"
+        f" - coalesce({applied_as_of_sql(entry, as_of, side='applying')}, 0))"
     )
-    return remaining_sql(f"{entry}.document_type", f"{entry}.amount", applied)
 
 
-def applied_as_of_by_entry_sql(tenant: str, as_of: str) -> str:
-    """Subquery (entry_id, applied): what the tenant's applications active as of a date took off each
-    entry, either side, in one pass over the applications (for tenant-wide figures; per-entry lookups
-    use `remaining_as_of_sql`). Feed `applied` to `remaining_sql`."""
+def taken_as_of_by_entry_sql(tenant: str, as_of: str) -> str:
+    """Subquery (entry_id, taken): `taken_as_of_sql` for every entry of a tenant with applications, in one
+    pass over the applications (for tenant-wide figures)."""
     active = application_active_as_of_sql("a", as_of)
     return f"""
-        SELECT entry_id, sum(amount) AS applied FROM (
-            SELECT a.applied_entry_id AS entry_id, a.amount FROM ledger_application a
-             WHERE a.tenant_id = {tenant} AND {active}
+        SELECT entry_id, sum(taken) AS taken FROM (
+            SELECT a.applied_entry_id AS entry_id, sum(a.amount) AS taken FROM ledger_application a
+             WHERE a.tenant_id = {tenant} AND {active} GROUP BY a.applied_entry_id
             UNION ALL
-            SELECT a.applying_entry_id, a.amount FROM ledger_application a
-             WHERE a.tenant_id = {tenant} AND {active}
+            SELECT a.applying_entry_id, -sum(a.amount) FROM ledger_application a
+             WHERE a.tenant_id = {tenant} AND {active} GROUP BY a.applying_entry_id
         ) moved GROUP BY entry_id
     """
+
+
+def remaining_lcy_from_taken_sql(amount: str, amount_lcy: str, taken: str) -> str:
+    """The LCY twin (`remaining_lcy_sql`) of the remaining amount `amount - taken`, each row's remaining
+    computed once: for sums over millions of entries. Nothing taken is the full LCY amount."""
+    return (
+        f"CASE WHEN coalesce({taken}, 0) = 0 THEN {amount_lcy} WHEN {amount} = 0 THEN 0 "
+        f"ELSE round(({amount} - {taken}) * {amount_lcy} / {amount}, 2) END"
+    )
 
 
 # --- due date ------------------------------------------------------------------------------------------

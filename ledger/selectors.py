@@ -13,11 +13,11 @@ from .models import LedgerEntry
 
 # Remaining amount of each entry of a customer as of %(as_of)s (ledger.arithmetic: the balance as of a date).
 _REMAINING_AS_OF = f"""
-    SELECT id, remaining, {arithmetic.remaining_lcy_sql("remaining", "amount", "amount_lcy")} AS remaining_lcy
-      FROM (SELECT e.id, e.amount, e.amount_lcy, {arithmetic.remaining_as_of_sql("e", "%(as_of)s")} AS remaining
-              FROM ledger_ledgerentry e
-             WHERE e.tenant_id = %(tenant)s AND e.customer_id = %(customer)s AND e.posting_date <= %(as_of)s
-           ) as_of
+    SELECT e.id, e.amount - t.taken AS remaining,
+           {arithmetic.remaining_lcy_from_taken_sql("e.amount", "e.amount_lcy", "t.taken")} AS remaining_lcy
+      FROM ledger_ledgerentry e
+     CROSS JOIN LATERAL (SELECT {arithmetic.taken_as_of_sql("e", "%(as_of)s")} AS taken) t
+     WHERE e.tenant_id = %(tenant)s AND e.customer_id = %(customer)s AND e.posting_date <= %(as_of)s
 """
 
 
@@ -48,13 +48,12 @@ def customer_balance_series(
     if not dates:
         return []
     sql = f"""
-        SELECT as_of, COALESCE(SUM({arithmetic.remaining_lcy_sql("remaining", "amount", "amount_lcy")}), 0)
-          FROM (SELECT d.as_of, e.amount, e.amount_lcy, {arithmetic.remaining_as_of_sql("e", "d.as_of")} AS remaining
-                  FROM unnest(%(dates)s::date[]) AS d(as_of)
-                  LEFT JOIN ledger_ledgerentry e
-                    ON e.tenant_id = %(tenant)s AND e.customer_id = %(customer)s AND e.posting_date <= d.as_of
-               ) series
-         GROUP BY as_of ORDER BY as_of
+        SELECT d.as_of, COALESCE(SUM({arithmetic.remaining_lcy_from_taken_sql("e.amount", "e.amount_lcy", "t.taken")}), 0)
+          FROM unnest(%(dates)s::date[]) AS d(as_of)
+          LEFT JOIN ledger_ledgerentry e
+            ON e.tenant_id = %(tenant)s AND e.customer_id = %(customer)s AND e.posting_date <= d.as_of
+          LEFT JOIN LATERAL (SELECT {arithmetic.taken_as_of_sql("e", "d.as_of")} AS taken) t ON true
+         GROUP BY d.as_of ORDER BY d.as_of
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, {"dates": dates, "tenant": current_tenant().pk, "customer": customer_id})
