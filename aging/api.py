@@ -16,7 +16,7 @@ from creditcontrol.tenancy import role_at_least
 
 from . import selectors, services
 from .figures import FIGURE_COLUMNS
-from .filters import ORDERING_FIELDS, CustomerStatisticsFilter
+from .filters import ORDERING_FIELDS, CustomerStatisticsFilter, RecalculationRunFilter
 from .models import CustomerStatistics, KpiSnapshot, RecalculationRun
 
 
@@ -50,7 +50,7 @@ class CustomerStatisticsViewSet(TenantAPIMixin, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ORDERING_FIELDS
     ordering = ["customer__code"]
 
-    def get_queryset(self):
+    def tenant_queryset(self):
         return selectors.statistics_list()
 
 
@@ -139,11 +139,11 @@ class RecalculationRunViewSet(
     """Recalculation runs: list, status (poll it), and start (Recalculate All needs a tenant admin)."""
 
     serializer_class = RecalculationRunSerializer
-    filterset_fields = ["kind", "status", "trigger"]
+    filterset_class = RecalculationRunFilter
     ordering_fields = ["queued_at", "started_at", "finished_at"]
     write_role = Role.CONTROLLER
 
-    def get_queryset(self):
+    def tenant_queryset(self):
         return selectors.recalculation_runs()
 
     def create(self, request, *args, **kwargs):

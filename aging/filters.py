@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from customers.selectors import group_and_descendants
 
 from .figures import FIGURE_COLUMNS
-from .models import BalanceStatus, CustomerStatistics
+from .models import BalanceStatus, CustomerStatistics, RecalculationRun
 
 BOOLEAN_FIGURES = ["is_over_credit_limit", "is_overdue", "is_blocked"]
 DATE_FIGURES = ["last_payment_date"]
@@ -93,3 +93,11 @@ CustomerStatisticsFilter = type(
     (_CustomerStatisticsFilterBase,),
     {"__module__": __name__, **_figure_filters()},
 )
+
+
+class RecalculationRunFilter(django_filters.FilterSet):
+    """Runs by kind, status and what started them (declared, for the reason in the module's docstring)."""
+
+    kind = django_filters.ChoiceFilter(choices=RecalculationRun.Kind.choices)
+    status = django_filters.ChoiceFilter(choices=RecalculationRun.Status.choices)
+    trigger = django_filters.CharFilter()

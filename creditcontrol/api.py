@@ -1,15 +1,51 @@
-"""API plumbing shared by every app: tenant entry, roles, paging, and errors as 400s with a body."""
+"""API plumbing shared by every app: tenant entry, roles, paging, JSON parsing, and errors as 400s with a
+body."""
+
+import codecs
+import json
+import math
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, permissions, status
+from rest_framework import exceptions, parsers, permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.utils.json import strict_constant
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import DomainError
 from .models import Role, Tenant
+from .sql import ID_MAX
 from .tenancy import current_tenant, enter_tenant, role_at_least, tenant_context
+
+
+class IdField(serializers.IntegerField):
+    """An id in a list of ids (`entries`, `customer_ids`): a whole number that could be an id."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=ID_MAX, **kwargs)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"Out of range float values are not JSON compliant: {text}")
+    return value
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, but a number too big for a float (`1e400`, which Python reads as infinity) and a
+    body nested too deep for the parser are malformed JSON like any other: a 400, not a 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        encoding = parsers.get_encoding(parser_context or {})
+        try:
+            return json.load(
+                codecs.getreader(encoding)(stream), parse_constant=strict_constant, parse_float=_finite_float
+            )
+        except (ValueError, RecursionError) as error:
+            reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+            raise exceptions.ParseError(f"JSON parse error - {reason}") from None
 
 
 class Pagination(PageNumberPagination):
@@ -45,12 +81,24 @@ class TenantRolePermission(permissions.BasePermission):
 class TenantAPIMixin:
     """Base of every tenant API view: enters the tenant after DRF has authenticated the user.
 
-    Subclasses declare `queryset` on a tenant-owned model (already scoped by its manager) and must
-    not reach other tenants' rows; an id of another tenant is a 404 like a missing one.
+    Subclasses write `tenant_queryset()` on a tenant-owned model (already scoped by its manager) and must
+    not reach other tenants' rows; an id of another tenant is a 404 like a missing one. `get_queryset` is
+    final: a subclass that overrides it is refused when it is defined.
     """
 
     permission_classes = [permissions.IsAuthenticated, TenantRolePermission]
     write_role = Role.CONTROLLER
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # The get_queryset the view will run: TenantAPIMixin's, unless a class before it in the MRO has one.
+        owner = next(klass for klass in cls.__mro__ if "get_queryset" in klass.__dict__)
+        if owner is not TenantAPIMixin:
+            raise TypeError(
+                f"{cls.__module__}.{cls.__qualname__} must not override get_queryset() (it comes from "
+                f"{owner.__qualname__}): TenantAPIMixin.get_queryset() scopes every query to the request's "
+                "tenant, so write tenant_queryset() instead, and put TenantAPIMixin first among the bases."
+            )
 
     def initial(self, request, *args, **kwargs):
         self.perform_authentication(request)

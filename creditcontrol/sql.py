@@ -4,6 +4,9 @@ from collections.abc import Iterable
 
 from django.db.models.expressions import RawSQL
 
+# Ids are PostgreSQL bigints: a bigger number is no id, and must not reach a query (which would fail).
+ID_MAX = 2**63 - 1
+
 
 def id_list(ids: Iterable[int]) -> RawSQL:
     """A list of ids as one array parameter, for `field__in=`: a bulk import can hand over a million ids,

@@ -8,11 +8,13 @@ scheduler and management commands that enter tenants one by one).
 """
 
 import contextvars
+import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db import models
 from django.http import Http404
+from django.utils import timezone
 
 from .models import Membership, Role, Tenant
 
@@ -86,22 +88,43 @@ def role_at_least(role: str, minimum: str) -> bool:
 
 
 def enter_tenant(request, user, slug: str) -> Membership:
-    """Make the tenant named `slug` current for this request, if `user` belongs to it; else 404."""
+    """Make the tenant named `slug` current for this request, if `user` belongs to it; else 404.
+
+    Its time zone becomes Django's current one, so forms read and pages and the API show date-times in
+    the tenant's local time. A request may enter twice (the middleware for the session's user, then
+    `TenantAPIMixin` for a token's user): the second entry first undoes the first, so that
+    `leave_tenant` at the end of the request restores what was there before it, not the first entry.
+    """
     membership = Membership.objects.select_related("tenant").filter(user=user, tenant__slug=slug).first()
     if membership is None:
         # A tenant the user does not belong to looks exactly like one that does not exist.
         raise Http404("No such tenant.")
+    leave_tenant(request)
     request.tenant = membership.tenant
     request.membership = membership
     request._tenant_token = _current_tenant.set(membership.tenant)
+    # `override` remembers the zone it replaces, which `leave_tenant` puts back.
+    request._tenant_time_zone = timezone.override(zoneinfo.ZoneInfo(membership.tenant.time_zone))
+    request._tenant_time_zone.__enter__()
     return membership
+
+
+def leave_tenant(request) -> None:
+    """Undo `enter_tenant` for this request, if it entered one: the tenant and the time zone."""
+    token = getattr(request, "_tenant_token", None)
+    if token is None:
+        return
+    request._tenant_token = None
+    _current_tenant.reset(token)
+    request._tenant_time_zone.__exit__(None, None, None)
 
 
 class TenantMiddleware:
     """Takes the tenant slug out of the URL and, for a signed-in session, enters that tenant.
 
     API requests may authenticate by token, which DRF only does inside the view: `TenantAPIMixin`
-    finishes the job there with the same `enter_tenant`. The tenant is reset when the request ends.
+    finishes the job there with the same `enter_tenant`. The tenant and its time zone are reset when the
+    request ends.
     """
 
     def __init__(self, get_response):
@@ -114,9 +137,7 @@ class TenantMiddleware:
         try:
             return self.get_response(request)
         finally:
-            token = getattr(request, "_tenant_token", None)
-            if token is not None:
-                _current_tenant.reset(token)
+            leave_tenant(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         slug = view_kwargs.pop("tenant_slug", None)

@@ -5,7 +5,7 @@ from django.db import transaction
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from creditcontrol.api import TenantAPIMixin
+from creditcontrol.api import ID_MAX, TenantAPIMixin
 from creditcontrol.models import Role
 from creditcontrol.tenancy import current_tenant
 
@@ -23,6 +23,29 @@ class TenantRelatedField(serializers.PrimaryKeyRelatedField):
     def __init__(self, queryset_factory, **kwargs):
         self.queryset_factory = queryset_factory
         super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        # Only a whole number (or its digits) can be an id; one past a bigint is nobody's, and must not
+        # reach the query (float('inf') and 10**30 would fail there, with a 500).
+        if isinstance(data, bool) or not isinstance(data, (int, str)):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        text = data.strip() if isinstance(data, str) else str(data)
+        if not text.isascii() or not text.lstrip("-").isdigit():
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 0 < int(text) <= ID_MAX:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
+
+def _holds_nul(value) -> bool:
+    """Whether a JSON value holds a NUL character anywhere, in a key or a string."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 def tenant_users():
@@ -63,6 +86,11 @@ class CustomerSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["credit_limit_lcy", "credit_limit_last_checked", "created_at", "updated_at"]
+
+    def validate_custom_fields(self, value):
+        if _holds_nul(value):  # PostgreSQL's jsonb cannot store one: the save would fail with a 500
+            raise serializers.ValidationError("Null characters are not allowed.")
+        return value
 
     def validate_code(self, value):
         clash = Customer.objects.filter(code=value)
@@ -117,6 +145,9 @@ class ContactSerializer(serializers.ModelSerializer):
             "is_credit_control_contact",
             "is_inactive",
         ]
+        # One primary and one credit-control contact per customer: the service moves the mark from the old
+        # one (the validators DRF makes of those constraints would refuse the new one instead).
+        validators = []
 
 
 class ContactViewSet(TenantAPIMixin, viewsets.ModelViewSet):
@@ -198,6 +229,9 @@ class PaymentTermsSerializer(serializers.ModelSerializer):
 
 
 class _SetupViewSet(TenantAPIMixin, viewsets.ModelViewSet):
+    """A setup object (tenant admins), written through its services, which check that its code is unique in
+    the tenant: a duplicate is a 400 naming the field, never the database's 500."""
+
     write_role = Role.ADMIN
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -208,12 +242,26 @@ class BranchViewSet(_SetupViewSet):
     def tenant_queryset(self):
         return Branch.objects.all()
 
+    def perform_create(self, serializer):
+        serializer.instance = services.branch_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        services.branch_update(branch=serializer.instance, **serializer.validated_data)
+
 
 class CustomerGroupViewSet(_SetupViewSet):
+    """Customer groups, a tree: a group's parent must not sit below it (nor be the group)."""
+
     serializer_class = CustomerGroupSerializer
 
     def tenant_queryset(self):
         return CustomerGroup.objects.all()
+
+    def perform_create(self, serializer):
+        serializer.instance = services.customer_group_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        services.customer_group_update(group=serializer.instance, **serializer.validated_data)
 
 
 class PaymentTermsViewSet(_SetupViewSet):
@@ -221,3 +269,9 @@ class PaymentTermsViewSet(_SetupViewSet):
 
     def tenant_queryset(self):
         return PaymentTerms.objects.all()
+
+    def perform_create(self, serializer):
+        serializer.instance = services.payment_terms_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        services.payment_terms_update(payment_terms=serializer.instance, **serializer.validated_data)

@@ -27,5 +27,9 @@ class CreditLimitReviewForm(forms.Form):
 
 class RecordPaymentForm(forms.Form):
     amount = forms.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
+    # Only for a customer in a foreign currency: the amount in local currency at the posting rate.
+    amount_lcy = forms.DecimalField(
+        required=False, max_digits=18, decimal_places=2, min_value=Decimal("0.01"), label="Amount in LCY"
+    )
     posting_date = forms.DateField()
     document_no = forms.CharField(max_length=40)

@@ -24,13 +24,20 @@ def customer_types() -> list[str]:
 
 
 def group_and_descendants(group_id: int) -> list[int]:
-    """A group and every group below it (groups are a tree of a few levels; read once, walked here)."""
+    """A group and every group below it (groups are a tree of a few levels; read once, walked here).
+
+    The services refuse a group that would be its own ancestor; a cycle already in the database (written
+    before they did, or by hand) is walked once round, not for ever.
+    """
     children: dict[int | None, list[int]] = {}
     for pk, parent in CustomerGroup.objects.values_list("pk", "parent_id"):
         children.setdefault(parent, []).append(pk)
-    found, todo = [], [group_id]
+    found, todo, seen = [], [group_id], set()
     while todo:
         current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
         found.append(current)
         todo.extend(children.get(current, []))
     return found

@@ -1,10 +1,11 @@
-"""Writes to customers: creating and updating them, their contacts, and reviewing credit limits."""
+"""Writes to customers: creating and updating them, their contacts, reviewing credit limits, and the setup
+objects they refer to (customer groups, branches, payment terms)."""
 
 import datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from creditcontrol import changes
@@ -12,7 +13,10 @@ from creditcontrol.errors import DomainError
 from creditcontrol.models import Membership
 from creditcontrol.tenancy import current_tenant
 
-from .models import Contact, CreditLimitChange, Customer
+from .models import Branch, Contact, CreditLimitChange, Customer, CustomerGroup, PaymentTerms
+
+# Longest payment terms: a due date must stay a date (and no business gives ten years to pay).
+PAYMENT_TERMS_MAX_DAYS = 3650
 
 
 def controller_check(user_id: int | None):
@@ -26,15 +30,49 @@ def controller_check(user_id: int | None):
     return get_user_model().objects.get(pk=user_id)
 
 
+def _code_check(row: models.Model, *, what: str) -> None:
+    """A code is unique in the tenant (the database says so too, `*_code_unique`): say it before it does."""
+    clash = type(row).objects.filter(code=row.code)
+    if row.pk is not None:
+        clash = clash.exclude(pk=row.pk)
+    if clash.exists():
+        raise _duplicate_code(row.code, what=what)
+
+
+def _duplicate_code(code: str, *, what: str) -> DomainError:
+    """The message `what`, with the code put in (CUSTOMER_EXISTS, GROUP_EXISTS, ... below)."""
+    message = what.format(code=code)
+    return DomainError(message, details={"code": [message]}, code="duplicate")
+
+
+def _save(row: models.Model, *, what: str) -> None:
+    """Validate and save a row with a unique code; a concurrent twin loses with a DomainError, not a 500."""
+    _code_check(row, what=what)
+    row.full_clean(exclude=["tenant"], validate_unique=False)
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError as error:
+        if "_code_unique" in str(error):
+            raise _duplicate_code(row.code, what=what) from error
+        raise
+
+
+def _fields_set(row: models.Model, fields: dict, *, allowed: set[str]) -> None:
+    unknown = set(fields) - allowed
+    if unknown:
+        raise DomainError(
+            f"Unknown fields: {', '.join(sorted(unknown))}.",
+            details={name: ["Not a field that can be changed."] for name in sorted(unknown)},
+        )
+    for name, value in fields.items():
+        setattr(row, name, value)
+
+
 @transaction.atomic
 def customer_create(*, code: str, name: str, **fields) -> Customer:
-    if Customer.objects.filter(code=code).exists():
-        raise DomainError(
-            f"A customer with code {code} already exists.", details={"code": ["Already in use."]}
-        )
     customer = Customer(code=code, name=name, **fields)
-    customer.full_clean(exclude=["tenant"], validate_unique=False)
-    customer.save()
+    _save(customer, what=CUSTOMER_EXISTS)
     changes.publish(source="customer", customer_ids=[customer.pk])
     return customer
 
@@ -45,11 +83,8 @@ def customer_update(*, customer: Customer, **fields) -> Customer:
         raise DomainError("Change a credit limit with a credit limit review, which keeps its history.")
     for name, value in fields.items():
         setattr(customer, name, value)
-    customer.full_clean(exclude=["tenant"], validate_unique=False)
-    customer.save()
-    changes.publish(
-        source="customer", customer_ids=[customer.pk]
-    )  # blocked and limits feed the account status
+    _save(customer, what=CUSTOMER_EXISTS)
+    changes.publish(source="customer", customer_ids=[customer.pk])  # blocked and limits feed the statuses
     return customer
 
 
@@ -99,3 +134,81 @@ def contact_save(*, contact: Contact) -> Contact:
     contact.full_clean(exclude=["tenant", "customer"], validate_unique=False)
     contact.save()
     return contact
+
+
+# --- setup: customer groups, branches, payment terms -------------------------------------------------
+
+CUSTOMER_EXISTS = "A customer with code {code} already exists."
+GROUP_EXISTS = "A customer group with code {code} already exists."
+BRANCH_EXISTS = "A branch with code {code} already exists."
+TERMS_EXIST = "Payment terms with code {code} already exist."
+
+
+def _group_ancestry_check(group: CustomerGroup) -> None:
+    """A group's parent, its parent's parent, ... must never reach the group itself."""
+    if group.parent_id is None:
+        return
+    parents = dict(CustomerGroup.objects.values_list("pk", "parent_id"))
+    codes = dict(CustomerGroup.objects.values_list("pk", "code"))
+    chain, current, seen = [group.code], group.parent_id, set()
+    while current is not None and current not in seen:
+        seen.add(current)
+        chain.append(codes.get(current, str(current)))
+        if current == group.pk:
+            message = f"A group cannot be its own ancestor: {' → '.join(chain)}."
+            raise DomainError(message, details={"parent": [message]}, code="cycle")
+        current = parents.get(current)
+
+
+@transaction.atomic
+def customer_group_create(*, code: str, name: str, parent: CustomerGroup | None = None) -> CustomerGroup:
+    group = CustomerGroup(code=code, name=name, parent=parent)
+    _save(group, what=GROUP_EXISTS)
+    return group
+
+
+@transaction.atomic
+def customer_group_update(*, group: CustomerGroup, **fields) -> CustomerGroup:
+    """Change a group's code, name or parent; a parent that sits below the group is refused."""
+    _fields_set(group, fields, allowed={"code", "name", "parent"})
+    _group_ancestry_check(group)
+    _save(group, what=GROUP_EXISTS)
+    return group
+
+
+@transaction.atomic
+def branch_create(*, code: str, name: str) -> Branch:
+    branch = Branch(code=code, name=name)
+    _save(branch, what=BRANCH_EXISTS)
+    return branch
+
+
+@transaction.atomic
+def branch_update(*, branch: Branch, **fields) -> Branch:
+    _fields_set(branch, fields, allowed={"code", "name"})
+    _save(branch, what=BRANCH_EXISTS)
+    return branch
+
+
+def _payment_terms_days_check(terms: PaymentTerms) -> None:
+    if terms.days is not None and terms.days > PAYMENT_TERMS_MAX_DAYS:
+        message = f"Payment terms cannot give more than {PAYMENT_TERMS_MAX_DAYS} days."
+        raise DomainError(message, details={"days": [message]})
+
+
+@transaction.atomic
+def payment_terms_create(
+    *, code: str, description: str = "", rule: str = PaymentTerms.Rule.NET, days: int = 30
+) -> PaymentTerms:
+    terms = PaymentTerms(code=code, description=description, rule=rule, days=days)
+    _payment_terms_days_check(terms)
+    _save(terms, what=TERMS_EXIST)
+    return terms
+
+
+@transaction.atomic
+def payment_terms_update(*, payment_terms: PaymentTerms, **fields) -> PaymentTerms:
+    _fields_set(payment_terms, fields, allowed={"code", "description", "rule", "days"})
+    _payment_terms_days_check(payment_terms)
+    _save(payment_terms, what=TERMS_EXIST)
+    return payment_terms

@@ -1,7 +1,5 @@
 """Interactions API: status codes, interactions with their lines, update selected entries, to-dos, promises."""
 
-import zoneinfo
-
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -10,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from creditcontrol.api import TenantAPIMixin
+from creditcontrol.api import IdField, TenantAPIMixin
 from creditcontrol.models import Role
 from customers.api import TenantRelatedField, tenant_users
 from customers.models import Contact, Customer
@@ -18,19 +16,6 @@ from customers.models import Contact, Customer
 from . import selectors, services
 from .filters import InteractionFilter, PromiseFilter, ToDoFilter
 from .models import Interaction, InteractionLine, Promise, StatusCode, ToDo, ToDoKind
-
-
-class _TenantTimeMixin(TenantAPIMixin):
-    """Date-times in and out in the tenant's time zone."""
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        timezone.activate(zoneinfo.ZoneInfo(self.tenant.time_zone))
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        timezone.deactivate()
-        return response
 
 
 class StatusCodeSerializer(serializers.ModelSerializer):
@@ -124,7 +109,7 @@ class InteractionSerializer(serializers.ModelSerializer):
     controller = serializers.SlugRelatedField(slug_field="username", read_only=True)
     occurred_at = serializers.DateTimeField(required=False)
     entries = serializers.ListField(
-        child=serializers.IntegerField(),
+        child=IdField(),
         write_only=True,
         required=False,
         help_text="Default: every open entry",
@@ -178,15 +163,13 @@ class InteractionUpdateSerializer(InteractionSerializer):
 
 
 class SelectLinesSerializer(serializers.Serializer):
-    entries = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    entries = serializers.ListField(child=IdField(), allow_empty=False)
     selected = serializers.BooleanField()
 
 
 class UpdateEntriesSerializer(serializers.Serializer):
     status_code = TenantRelatedField(lambda: StatusCode.objects.all(), allow_null=True)
-    entries = serializers.ListField(
-        child=serializers.IntegerField(), required=False, help_text="Default: the selected lines"
-    )
+    entries = serializers.ListField(child=IdField(), required=False, help_text="Default: the selected lines")
     promised_full_amount = serializers.BooleanField(required=False, default=False)
     promised_amount = serializers.DecimalField(
         max_digits=18, decimal_places=2, required=False, allow_null=True
@@ -232,7 +215,7 @@ class ToDoSerializer(serializers.ModelSerializer):
     assigned_to = TenantRelatedField(tenant_users, required=False, allow_null=True)
     closed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    entries = serializers.ListField(child=serializers.IntegerField(), required=False, write_only=True)
+    entries = serializers.ListField(child=IdField(), required=False, write_only=True)
     watched_entries = serializers.SerializerMethodField()
 
     class Meta:
@@ -272,7 +255,7 @@ class CloseSerializer(serializers.Serializer):
 
 
 class InteractionViewSet(
-    _TenantTimeMixin,
+    TenantAPIMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     viewsets.ReadOnlyModelViewSet,
@@ -410,7 +393,7 @@ class TimelineEventSerializer(serializers.Serializer):
     object_id = serializers.IntegerField()
 
 
-class CustomerTimelineView(_TenantTimeMixin, APIView):
+class CustomerTimelineView(TenantAPIMixin, APIView):
     """A customer's timeline, newest first: interactions, to-dos, promises, postings, credit-limit changes."""
 
     @extend_schema(responses=TimelineEventSerializer(many=True))

@@ -90,6 +90,10 @@ class ToDoForm(forms.Form):
         self.fields["assigned_to"].queryset = tenant_users()
 
 
+class ToDoCloseForm(forms.Form):
+    reason = forms.CharField(max_length=250, required=False)
+
+
 class StatusCodeForm(forms.Form):
     code = forms.CharField(max_length=20)
     description = forms.CharField(max_length=100, required=False)

@@ -1,8 +1,6 @@
 """Pages of the interactions app: interactions (create, lines, update selected entries), to-dos, status
 codes, promises and the customer timeline (with its PDF)."""
 
-import zoneinfo
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -15,27 +13,22 @@ from django.views.generic import TemplateView
 
 from creditcontrol.errors import DomainError
 from creditcontrol.models import Role
-from creditcontrol.pages import TenantPageMixin
+from creditcontrol.pages import TenantPageMixin, form_add_domain_error
 from customers.models import Customer
 from ledger.models import LedgerEntry
 
 from . import selectors, services
 from .filters import InteractionFilter, PromiseFilter, ToDoFilter
-from .forms import InteractionForm, InteractionHeaderForm, StatusCodeForm, ToDoForm, UpdateEntriesForm
+from .forms import (
+    InteractionForm,
+    InteractionHeaderForm,
+    StatusCodeForm,
+    ToDoCloseForm,
+    ToDoForm,
+    UpdateEntriesForm,
+)
 from .models import EntryUpdate, Interaction, Promise, StatusCode, ToDo, ToDoStatus
 from .services.entries import work_date
-
-
-class _Page(TenantPageMixin):
-    """A tenant page whose date-times are read and shown in the tenant's time zone."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if getattr(request, "tenant", None) is not None:
-            timezone.activate(zoneinfo.ZoneInfo(request.tenant.time_zone))
-        try:
-            return super().dispatch(request, *args, **kwargs)
-        finally:
-            timezone.deactivate()
 
 
 def _ids(values) -> list[int]:
@@ -45,19 +38,7 @@ def _ids(values) -> list[int]:
         raise Http404("Not an id.") from None
 
 
-def _domain_errors(form, error: DomainError) -> None:
-    """Put a service's errors on the form fields they name (the rest on the form)."""
-    details = error.details if isinstance(error.details, dict) else {}
-    placed = False
-    for field, problems in details.items():
-        for problem in problems if isinstance(problems, list) else [problems]:
-            form.add_error(field if field in form.fields else None, str(problem))
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)
-
-
-class InteractionListView(_Page, TemplateView):
+class InteractionListView(TenantPageMixin, TemplateView):
     template_name = "interactions/list.html"
 
     def get_context_data(self, **kwargs):
@@ -72,7 +53,7 @@ class InteractionListView(_Page, TemplateView):
         return context
 
 
-class InteractionCreateView(_Page, TemplateView):
+class InteractionCreateView(TenantPageMixin, TemplateView):
     """New interaction: ?customer=<id>[&entries=<id>...] for one customer (those entries, else its open
     entries), or ?customers=<id>&customers=<id> for one interaction per customer (from the credit list)."""
 
@@ -144,11 +125,11 @@ class InteractionCreateView(_Page, TemplateView):
                 messages.success(request, f"Interaction created: {interaction.caption()}.")
                 return redirect("interaction", tenant_slug=self.tenant.slug, pk=interaction.pk)
             except DomainError as error:
-                _domain_errors(form, error)
+                form_add_domain_error(form, error)
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
-class InteractionDetailView(_Page, TemplateView):
+class InteractionDetailView(TenantPageMixin, TemplateView):
     template_name = "interactions/detail.html"
 
     def get_interaction(self) -> Interaction:
@@ -200,21 +181,19 @@ class InteractionDetailView(_Page, TemplateView):
                 messages.success(request, "Interaction saved.")
                 return redirect("interaction", tenant_slug=self.tenant.slug, pk=interaction.pk)
             except DomainError as error:
-                _domain_errors(form, error)
+                form_add_domain_error(form, error)
         return self.render_to_response(self.get_context_data(header_form=form), status=400)
 
 
-class InteractionLinesView(_Page, View):
+class InteractionLinesView(TenantPageMixin, View):
     """Tick or untick one line (htmx: answers with the selected totals, which replace the old ones)."""
 
     def post(self, request, *args, **kwargs):
         interaction = get_object_or_404(Interaction.objects.all(), pk=kwargs["pk"])
         entry_ids = _ids(request.POST.getlist("entry"))
         selected = request.POST.get("selected") in ("on", "true", "1")
-        try:
-            services.interaction_lines_select(interaction=interaction, entry_ids=entry_ids, selected=selected)
-        except DomainError as error:
-            return HttpResponse(error.message, status=400)
+        # a DomainError goes to the page's error area (creditcontrol.pages.DomainErrorMiddleware)
+        services.interaction_lines_select(interaction=interaction, entry_ids=entry_ids, selected=selected)
         if request.htmx:
             html = render_to_string(
                 "interactions/_totals.html",
@@ -241,7 +220,7 @@ class UpdateEntriesView(InteractionDetailView):
             try:
                 result = services.entries_update(interaction=interaction, user=request.user, **data)
             except DomainError as error:
-                _domain_errors(form, error)
+                form_add_domain_error(form, error)
             else:
                 code = data["status_code"].code if data["status_code"] else "no status code"
                 text = f"{len(result['entries'])} entries updated: {code}."
@@ -252,7 +231,7 @@ class UpdateEntriesView(InteractionDetailView):
         return self.render_to_response(self.get_context_data(update_form=form), status=400)
 
 
-class EntryFieldsView(_Page, TemplateView):
+class EntryFieldsView(TenantPageMixin, TemplateView):
     """The fields a status code asks for (htmx fragment): promise fields, query fields, or nothing."""
 
     template_name = "interactions/_entry_fields.html"
@@ -268,7 +247,7 @@ class EntryFieldsView(_Page, TemplateView):
         return context
 
 
-class ToDoListView(_Page, TemplateView):
+class ToDoListView(TenantPageMixin, TemplateView):
     template_name = "interactions/todos.html"
 
     def get_context_data(self, **kwargs):
@@ -295,7 +274,7 @@ class ToDoListView(_Page, TemplateView):
         return context
 
 
-class ToDoCreateView(_Page, TemplateView):
+class ToDoCreateView(TenantPageMixin, TemplateView):
     """A manual to-do or note reminder on a customer: ?customer=<id>."""
 
     template_name = "interactions/todo_form.html"
@@ -330,25 +309,29 @@ class ToDoCreateView(_Page, TemplateView):
                 )
                 return redirect(reverse("todos", kwargs={"tenant_slug": self.tenant.slug}) + "?owner=all")
             except DomainError as error:
-                _domain_errors(form, error)
+                form_add_domain_error(form, error)
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
-class ToDoCloseView(_Page, View):
+class ToDoCloseView(TenantPageMixin, View):
     def post(self, request, *args, **kwargs):
         todo = get_object_or_404(ToDo.objects.all(), pk=kwargs["pk"])
-        try:
-            services.todo_close(todo=todo, user=request.user, reason=request.POST.get("reason", ""))
-            messages.success(request, f"To-do closed: {todo.description}.")
-        except DomainError as error:
-            messages.error(request, error.message)
+        form = ToDoCloseForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, f"Reason: {' '.join(form.errors['reason'])}")
+        else:
+            try:
+                services.todo_close(todo=todo, user=request.user, reason=form.cleaned_data["reason"])
+                messages.success(request, f"To-do closed: {todo.description}.")
+            except DomainError as error:
+                messages.error(request, error.message)
         back = request.POST.get("next", "")
         if not back.startswith(f"/t/{self.tenant.slug}/") or "//" in back:  # only back into this tenant
             back = reverse("todos", kwargs={"tenant_slug": self.tenant.slug})
         return redirect(back)
 
 
-class StatusCodeListView(_Page, TemplateView):
+class StatusCodeListView(TenantPageMixin, TemplateView):
     template_name = "interactions/status_codes.html"
     write_role = Role.ADMIN
 
@@ -369,11 +352,11 @@ class StatusCodeListView(_Page, TemplateView):
                 messages.success(request, f"Status code {code.code} created.")
                 return redirect("status-codes", tenant_slug=self.tenant.slug)
             except DomainError as error:
-                _domain_errors(form, error)
+                form_add_domain_error(form, error)
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
-class PromiseListView(_Page, TemplateView):
+class PromiseListView(TenantPageMixin, TemplateView):
     template_name = "interactions/promises.html"
 
     def get_context_data(self, **kwargs):
@@ -404,7 +387,7 @@ def _timeline_context(view, customer_id):
     }
 
 
-class CustomerTimelineView(_Page, TemplateView):
+class CustomerTimelineView(TenantPageMixin, TemplateView):
     """The customer's timeline: a full page, or (htmx, on the customer card) just the section."""
 
     def get_template_names(self):
@@ -416,7 +399,7 @@ class CustomerTimelineView(_Page, TemplateView):
         return context
 
 
-class CustomerTimelinePdfView(_Page, View):
+class CustomerTimelinePdfView(TenantPageMixin, View):
     def get(self, request, *args, **kwargs):
         import weasyprint
 

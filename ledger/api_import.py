@@ -8,13 +8,13 @@ go through the page (a background job) or `manage.py import_data`.
 import csv
 import io
 
-from django.http import Http404
+from django.http import Http404, QueryDict
 from drf_spectacular.utils import extend_schema
-from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from creditcontrol.api import TenantAPIMixin
+from creditcontrol.api import JSONParser, TenantAPIMixin
 from creditcontrol.errors import DomainError
 from creditcontrol.models import Role
 
@@ -41,8 +41,8 @@ class ImportAPIView(TenantAPIMixin, APIView):
             raise Http404
         if isinstance(request.data, list):
             return self._bulk_upsert(kind, request.data)
-        if "csv" in request.data:
-            source = io.BytesIO(request.data["csv"])
+        if isinstance(request.data, dict | QueryDict) and isinstance(request.data.get("csv"), bytes):
+            source = io.BytesIO(request.data["csv"])  # a text/csv body (CSVParser)
         elif "file" in request.FILES:
             upload = request.FILES["file"]
             source = getattr(upload, "file", upload)
@@ -52,6 +52,7 @@ class ImportAPIView(TenantAPIMixin, APIView):
                 "Send the CSV file as a multipart field named 'file', or as a text/csv body.",
                 details=[{"row": 0, "column": "", "message": "No file received."}],
             )
+        _nul_refuse(source)
         result = import_csv(kind=kind, source=source)
         if not result.ok:
             raise DomainError(result.message, details=result.errors, code="import_invalid")
@@ -67,6 +68,13 @@ class ImportAPIView(TenantAPIMixin, APIView):
         ]
         unknown = sorted({key for item in rows if isinstance(item, dict) for key in item} - set(columns))
         problems += [{"index": None, "row": 0, "column": key, "message": "Unknown field."} for key in unknown]
+        problems += [
+            {"index": index, "row": index + 2, "column": str(key), "message": NUL_MESSAGE}
+            for index, item in enumerate(rows)
+            if isinstance(item, dict)
+            for key, value in item.items()
+            if "\x00" in str(key) or "\x00" in _csv_value(value)
+        ]
         if not rows:
             problems.append({"index": None, "row": 0, "column": "", "message": "The list is empty."})
         if problems:
@@ -85,6 +93,26 @@ class ImportAPIView(TenantAPIMixin, APIView):
         if not result.ok:
             raise DomainError(result.message, details=result.errors, code="import_invalid")
         return Response(result.as_dict())
+
+
+# PostgreSQL text cannot hold a NUL character: the staging table's COPY would fail on it, with a 500.
+NUL_MESSAGE = "A NUL character cannot be stored: remove it."
+
+
+def _nul_refuse(source) -> None:
+    """Refuse a CSV holding a NUL byte before it reaches the loader, naming its row; rewinds `source`."""
+    row = 1
+    while chunk := source.read(1 << 20):
+        if b"\x00" in chunk:
+            row += chunk[: chunk.index(b"\x00")].count(b"\n")
+            source.seek(0)
+            raise DomainError(
+                "The file has 1 error: nothing was imported.",
+                details=[{"row": row, "column": "", "message": NUL_MESSAGE}],
+                code="import_invalid",
+            )
+        row += chunk.count(b"\n")
+    source.seek(0)
 
 
 def _csv_value(value) -> str:

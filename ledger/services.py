@@ -110,12 +110,18 @@ def ledger_entry_post(
     document_date = document_date or posting_date
     if due_date is None:
         terms = customer.payment_terms
-        due_date = arithmetic.due_date(
-            document_type=document_type,
-            rule=terms.rule if terms else None,
-            days=terms.days if terms else None,
-            document_date=document_date,
-        )
+        try:
+            due_date = arithmetic.due_date(
+                document_type=document_type,
+                rule=terms.rule if terms else None,
+                days=terms.days if terms else None,
+                document_date=document_date,
+            )
+        except OverflowError as error:
+            raise DomainError(
+                f"The due date from payment terms {terms.code} falls after 9999-12-31.",
+                details={"due_date": ["Give the due date."]},
+            ) from error
     entry = LedgerEntry(
         customer=customer,
         document_type=document_type,

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from creditcontrol.errors import DomainError
 from creditcontrol.models import Tenant
+from creditcontrol.sql import ID_MAX
 from creditcontrol.tenancy import current_tenant, tenant_context
 from customers.models import Customer
 
@@ -321,6 +322,12 @@ def _stale_customer_ids() -> list[int]:
 
 
 def _customer_ids_check(customer_ids) -> list[int]:
+    not_ids = [i for i in customer_ids if not str(i).isdigit() or int(i) > ID_MAX]
+    if not_ids:
+        raise DomainError(
+            "Customers are given by their ids (whole numbers).",
+            details={"customer_ids": [str(i) for i in not_ids]},
+        )
     ids = sorted({int(i) for i in customer_ids})
     known = set(Customer.objects.filter(pk__in=ids).values_list("pk", flat=True))
     unknown = [i for i in ids if i not in known]

@@ -58,6 +58,7 @@ def test_record_payment_from_a_row_applies_oldest_due_first(report):
     response = report["client"].post(
         f"/t/alpha/customers/{owes.pk}/record-payment/",
         {"amount": "350.00", "posting_date": "2026-03-01", "document_no": "BANK-9"},
+        HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
     html = response.content.decode()
@@ -77,9 +78,13 @@ def test_record_payment_refuses_bad_input(report):
     response = report["client"].post(
         f"/t/alpha/customers/{owes.pk}/record-payment/",
         {"amount": "-5", "posting_date": "2026-03-01", "document_no": "X"},
+        HTTP_HX_REQUEST="true",
     )
-    assert response.status_code == 400
-    assert "amount: Ensure this value is greater than or equal to 0.01." in response.content.decode()
+    assert response.status_code == 422
+    assert (
+        f'<span class="field-error" id="bd-{owes.pk}-amount-error" data-field="amount">'
+        "Ensure this value is greater than or equal to 0.01.</span>"
+    ) in response.content.decode()
 
 
 def test_recalculate_all_filtered_selection(report):

@@ -1,7 +1,9 @@
 """The balance due report and recording a payment from one of its rows."""
 
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import TemplateView
 
 from aging.filters import CustomerStatisticsFilter
@@ -9,7 +11,7 @@ from aging.models import CustomerStatistics
 from aging.services import recalculate_entries
 from creditcontrol.errors import DomainError
 from creditcontrol.models import Role
-from creditcontrol.pages import TenantPageMixin
+from creditcontrol.pages import TenantPageMixin, form_add_domain_error
 from customers import selectors
 from customers.forms import RecordPaymentForm
 from customers.models import Customer, CustomerGroup
@@ -54,34 +56,55 @@ class BalanceDueReportView(TenantPageMixin, TemplateView):
 
 
 class RecordPaymentView(TenantPageMixin, TemplateView):
-    """POST from a balance due row: post the payment, apply it oldest due first, show the new balance."""
+    """POST from a balance due row: post the payment, apply it oldest due first, show the new balance.
+
+    htmx swaps the answer for the row: the new balance, or the form with each error next to its field
+    (422). Without htmx the report is shown again, with what happened as a message.
+    """
 
     template_name = "workspace/_balance_due_row.html"
 
     def post(self, request, *args, **kwargs):
-
         customer = get_object_or_404(Customer.objects.all(), pk=kwargs["pk"])
+        foreign = bool(customer.currency_code) and customer.currency_code != self.tenant.local_currency
         form = RecordPaymentForm(request.POST)
-        error = None
         if form.is_valid():
+            data = dict(form.cleaned_data)
+            if not foreign or data["amount_lcy"] is None:
+                data.pop("amount_lcy")  # local currency: the amount is the amount in LCY
             try:
-                payment_record(customer=customer, user=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                error = exc.message
+                with transaction.atomic():  # a refused payment leaves nothing behind
+                    payment_record(customer=customer, user=request.user, **data)
+            except DomainError as error:
+                form_add_domain_error(form, error)
             else:
                 # One customer: refresh its figures now, so the row shows the new balance at once.
                 recalculate_entries(trigger="posting", customer_ids=[customer.pk], user=request.user)
-        else:
-            error = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
-        statistics = CustomerStatistics.objects.select_related("customer", "customer__group").get(
-            pk=customer.pk
+        recorded = not form.errors
+        if not request.htmx:
+            if recorded:
+                messages.success(request, f"Payment recorded for {customer.code}.")
+            else:
+                problems = [
+                    f"{form[f].label}: {' '.join(e)}" if f in form.fields else " ".join(e)
+                    for f, e in form.errors.items()
+                ]
+                messages.error(
+                    request, f"The payment for {customer.code} was not recorded. " + " ".join(problems)
+                )
+            return redirect("balance-due", tenant_slug=self.tenant.slug)
+        statistics = (
+            CustomerStatistics.objects.select_related("customer", "customer__group")
+            .filter(pk=customer.pk)
+            .first()
+            or CustomerStatistics(customer=customer)  # not calculated yet: the row shows no figures
         )
         context = {
             "s": statistics,
             "tenant": self.tenant,
             "today": self.tenant.today(),
             "can_record": True,
-            "error": error,
-            "recorded": error is None,
+            "form": form if not recorded else None,
+            "recorded": recorded,
         }
-        return self.render_to_response(context, status=200 if error is None else 400)
+        return self.render_to_response(context, status=200 if recorded else 422)

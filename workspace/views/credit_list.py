@@ -5,7 +5,6 @@ import csv
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError
 from django.http import QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
@@ -177,14 +176,13 @@ class CreditListRecalculateView(TenantPageMixin, View):
     """Recalculate the selected customers now (controllers), or everything (admins), on the worker."""
 
     def post(self, request, *args, **kwargs):
-
         if request.POST.get("scope") == "all":
             if not self.can(Role.ADMIN):
                 raise PermissionDenied("Only a tenant admin can recalculate everything.")
-            try:
+            try:  # one Recalculate All at a time: the service says so when one is queued or running
                 recalculation_start(kind="all", user=request.user)
-            except IntegrityError:
-                messages.error(request, "A Recalculate All is already queued or running.")
+            except DomainError as error:
+                messages.error(request, error.message)
             else:
                 messages.success(request, "Recalculate All has started: follow it on the recalculation page.")
         else:
