@@ -105,19 +105,24 @@ def _import(kind: str, text: str):
     return result
 
 
-def test_an_import_closes_paid_todos_and_judges_promises_without_any_scheduled_job(world):
-    """Payment and application arrive by import: the to-do watching the invoice closes, the promise on
-    it is kept and the customer's statistics are stale, all in the import's transaction."""
+def _full_promise(world, invoice: LedgerEntry) -> Promise:
+    """A call promising the whole of `invoice` in three days."""
     call = interaction_create(
-        customer=world.customer, user=world.controller, description="Call", entry_ids=[world.older.pk]
+        customer=world.customer, user=world.controller, description="Call", entry_ids=[invoice.pk]
     )
-    promise = entries_update(
+    return entries_update(
         interaction=call,
         user=world.controller,
         status_code=world.codes["PROMISED"],
         promised_full_amount=True,
         promised_payment_date=days(3, today=world.today),
     )["promise"]
+
+
+def test_an_import_closes_paid_todos_and_judges_promises_without_any_scheduled_job(world):
+    """Payment and application arrive by import: the to-do watching the invoice closes, the promise on
+    it is kept and the customer's statistics are stale, all in the import's transaction."""
+    promise = _full_promise(world, world.older)
     watcher = todo_create(
         customer=world.customer,
         description="Chase SI-1001",
@@ -149,16 +154,7 @@ def test_an_import_closes_paid_todos_and_judges_promises_without_any_scheduled_j
 
 
 def test_an_undo_reopens_and_the_promise_is_no_longer_kept(world):
-    call = interaction_create(
-        customer=world.customer, user=world.controller, description="Call", entry_ids=[world.newer.pk]
-    )
-    promise = entries_update(
-        interaction=call,
-        user=world.controller,
-        status_code=world.codes["PROMISED"],
-        promised_full_amount=True,
-        promised_payment_date=days(3, today=world.today),
-    )["promise"]
+    promise = _full_promise(world, world.newer)
     payment = factories.payment(world.customer, "PMT-U", world.today.isoformat(), "300.00")
     application = entries_apply(
         applying_entry_id=payment.pk, applied_entry_id=world.newer.pk, posting_date=world.today

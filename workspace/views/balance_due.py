@@ -51,6 +51,7 @@ class BalanceDueReportView(TenantPageMixin, TemplateView):
             total=page.paginator.count,
             today=self.tenant.today(),
             can_record=self.can(Role.CONTROLLER),
+            form=None,  # the rows' payment forms start empty (a row with errors comes back by htmx)
         )
         return context
 
