@@ -155,7 +155,6 @@ def import_csv(
     reporter.send("starting", 0, 0, force=True)
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit = off")
             # Room to sort and hash a million staged rows in memory (the write keeps the file's order).
             cursor.execute("SET LOCAL work_mem = '256MB'")
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK, tenant.pk])

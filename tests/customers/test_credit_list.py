@@ -110,6 +110,29 @@ def test_export_is_the_filtered_list(book):
     assert [(r[0], r[3]) for r in rows[1:]] == [("C2", "900.00")]
 
 
+def test_export_neutralises_formulas_and_keeps_numbers(book):
+    """A name a spreadsheet would run (`=HYPERLINK(...)`, `+SUM(1;2)`, `@cmd`, `-2+3`) is written as text
+    with a leading apostrophe; a negative balance stays a number."""
+    client = book["client"]
+    client.force_login(book["dave"])
+    with tenant_context(book["tenant"]):
+        names = ['=HYPERLINK("http://evil.example","Click")', "+SUM(1;2)", "@cmd", "-2+3", "\tTab Ltd"]
+        for n, name in enumerate(names):
+            customer = factories.customer(code=f"F{n}", name=name, controller=book["dave"])
+            factories.credit_memo(customer, f"CM{n}", days_ago(book["tenant"], 1), "12.50")
+        recalculate_all(trigger="command")
+    response = client.get("/t/alpha/customers/credit/export.csv?controller=me&sort=code")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    exported = {r[0]: (r[1], r[3]) for r in rows[1:]}
+    assert [exported[f"F{n}"] for n in range(5)] == [
+        ('\'=HYPERLINK("http://evil.example","Click")', "-12.50"),
+        ("'+SUM(1;2)", "-12.50"),
+        ("'@cmd", "-12.50"),
+        ("'-2+3", "-12.50"),
+        ("'\tTab Ltd", "-12.50"),
+    ]
+
+
 def test_factbox_shows_the_customer(book):
     client = book["client"]
     client.force_login(book["carol"])

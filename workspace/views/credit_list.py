@@ -1,11 +1,10 @@
 """The credit list page and its actions: columns per user, CSV export, recalculate, live figures."""
 
-import csv
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.http import QueryDict, StreamingHttpResponse
+from django.http import QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.views import View
@@ -16,6 +15,7 @@ from aging.models import AgingBand, AgingSetup, CustomerStatistics
 from aging.selectors import customer_figures
 from aging.services import as_of_date, recalculation_start
 from creditcontrol.errors import DomainError
+from creditcontrol.exports import csv_response
 from creditcontrol.models import Role
 from creditcontrol.pages import CappedPaginator, TenantPageMixin
 from customers.models import Branch, CustomerGroup
@@ -155,21 +155,12 @@ class CreditListExportView(TenantPageMixin, View):
         shared = _credit_list_context(request, self.tenant)
         columns = shared["all_columns"]
 
-        class Echo:
-            def write(self, value):
-                return value
-
-        writer = csv.writer(Echo())
-
-        def rows():
-            yield writer.writerow([c.label for c in columns])
-            for statistics in shared["rows"].iterator(chunk_size=2000):
-                yield writer.writerow([credit_list.cell_text(statistics, c) for c in columns])
-
-        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        rows = (
+            [credit_list.cell_text(statistics, c) for c in columns]
+            for statistics in shared["rows"].iterator(chunk_size=2000)
+        )
         filename = f"credit-list-{self.tenant.slug}-{self.tenant.today():%Y-%m-%d}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return csv_response(filename, [c.label for c in columns], rows)
 
 
 class CreditListRecalculateView(TenantPageMixin, View):

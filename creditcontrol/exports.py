@@ -1,0 +1,42 @@
+"""CSV the product writes: streamed, and safe to open in a spreadsheet.
+
+A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is read by Excel, LibreOffice and
+Google Sheets as a formula (`=HYPERLINK(...)` in a customer's name runs when the export is opened), so such a
+cell is written with a leading apostrophe, which the spreadsheet shows as text. A number stays a number:
+`-50.00` is a credit balance, not a formula.
+"""
+
+import csv
+import re
+from collections.abc import Iterable
+
+from django.http import StreamingHttpResponse
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?\d[\d,]*(\.\d+)?$")
+
+
+def cell(value) -> str:
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_START) and not _NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_response(filename: str, header: list, rows: Iterable[list]) -> StreamingHttpResponse:
+    """A streamed CSV download of `header` and `rows`, every cell neutralised."""
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow([cell(value) for value in header])
+        for row in rows:
+            yield writer.writerow([cell(value) for value in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
