@@ -20,6 +20,7 @@ from creditcontrol.models import Role
 
 from .imports import KINDS, import_csv
 from .imports.formats import FORMATS
+from .imports.loader import NUL_MESSAGE
 
 
 class CSVParser(BaseParser):
@@ -52,7 +53,6 @@ class ImportAPIView(TenantAPIMixin, APIView):
                 "Send the CSV file as a multipart field named 'file', or as a text/csv body.",
                 details=[{"row": 0, "column": "", "message": "No file received."}],
             )
-        _nul_refuse(source)
         result = import_csv(kind=kind, source=source)
         if not result.ok:
             raise DomainError(result.message, details=result.errors, code="import_invalid")
@@ -93,26 +93,6 @@ class ImportAPIView(TenantAPIMixin, APIView):
         if not result.ok:
             raise DomainError(result.message, details=result.errors, code="import_invalid")
         return Response(result.as_dict())
-
-
-# PostgreSQL text cannot hold a NUL character: the staging table's COPY would fail on it, with a 500.
-NUL_MESSAGE = "A NUL character cannot be stored: remove it."
-
-
-def _nul_refuse(source) -> None:
-    """Refuse a CSV holding a NUL byte before it reaches the loader, naming its row; rewinds `source`."""
-    row = 1
-    while chunk := source.read(1 << 20):
-        if b"\x00" in chunk:
-            row += chunk[: chunk.index(b"\x00")].count(b"\n")
-            source.seek(0)
-            raise DomainError(
-                "The file has 1 error: nothing was imported.",
-                details=[{"row": row, "column": "", "message": NUL_MESSAGE}],
-                code="import_invalid",
-            )
-        row += chunk.count(b"\n")
-    source.seek(0)
 
 
 def _csv_value(value) -> str:

@@ -17,8 +17,9 @@ from ledger.models import CREDIT_TYPES, DEBIT_TYPES, DocumentType
 
 KINDS = ("customers", "entries", "applications")
 
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_MONEY = re.compile(r"^-?\d{1,16}(\.\d{1,2})?$")
+# ASCII digits only: `\d` alone also takes other scripts' digits ("١٢٣"), which PostgreSQL refuses.
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII)
+_MONEY = re.compile(r"^-?\d{1,16}(\.\d{1,2})?$", re.ASCII)
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _DAYS_IN_MONTH = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)

@@ -24,6 +24,7 @@ from .formats import FORMATS, Format, RowError
 from .writers import WRITERS
 
 ERROR_LIMIT = 200
+NUL_MESSAGE = "A NUL character cannot be stored: remove it."
 # An import that writes at least this many rows (and a tenth of the table) refreshes its planner statistics.
 ANALYZE_AFTER_ROWS = 1_000
 COPY_CHUNK_ROWS = 50_000
@@ -229,6 +230,10 @@ def _header(fmt: Format, header: list[str], errors: _Errors) -> list[str] | None
     return None if errors else names
 
 
+class _NulByte(Exception):
+    """A NUL byte, which no PostgreSQL text can hold."""
+
+
 class _Lines:
     """The file's lines as text, decoded one by one so that a bad byte is reported on its own line."""
 
@@ -241,6 +246,8 @@ class _Lines:
             self.number += 1
             if self.number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
+            if b"\x00" in raw:
+                raise _NulByte
             yield raw.decode("utf-8")
 
 
@@ -292,7 +299,7 @@ def _stream_rows(
     copier: _Copier, fmt: Format, source: BinaryIO, errors: _Errors, result: ImportResult, reporter
 ) -> set:
     lines = _Lines(source)
-    reader = csv.reader(lines)
+    reader = csv.reader(lines, strict=True)  # a stray quote is an error, not rows swallowed into one field
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     pending = 0
@@ -347,8 +354,15 @@ def _stream_rows(
                 reporter.reading(rows)
     except UnicodeDecodeError:
         errors.add(lines.number, "", "This line is not UTF-8 text: save the file as UTF-8.")
+    except _NulByte:
+        errors.add(lines.number, "", NUL_MESSAGE)
     except csv.Error as error:
-        errors.add(line + 1, "", f"The file is not valid CSV: {error}.")
+        if "unexpected end of data" in str(error):
+            errors.add(
+                line + 1, "", 'A quoted field that starts on this row is never closed: look for a stray ".'
+            )
+        else:
+            errors.add(line + 1, "", f"The file is not valid CSV: {error}.")
     result.rows = rows
     if pending and not errors:
         copier.send(buffer)
