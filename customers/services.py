@@ -9,14 +9,12 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from creditcontrol import changes
+from creditcontrol.bounds import PAYMENT_TERMS_MAX_DAYS
 from creditcontrol.errors import DomainError
 from creditcontrol.models import Membership
 from creditcontrol.tenancy import current_tenant
 
 from .models import Branch, Contact, CreditLimitChange, Customer, CustomerGroup, PaymentTerms
-
-# Longest payment terms: a due date must stay a date (and no business gives ten years to pay).
-PAYMENT_TERMS_MAX_DAYS = 3650
 
 
 def controller_check(user_id: int | None):

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from creditcontrol import changes
+from creditcontrol import bounds, changes
 from creditcontrol.errors import DomainError
 from creditcontrol.tenancy import current_tenant
 from customers.models import Branch, Customer
@@ -84,6 +84,10 @@ def ledger_entry_post(
     imports and the bulk upsert do)."""
     tenant = current_tenant()
     currency_code = currency_code or customer.currency_code or tenant.local_currency
+    _bounds_check(
+        money={"amount": amount, "amount_lcy": amount_lcy},
+        dates={"posting_date": posting_date, "document_date": document_date, "due_date": due_date},
+    )
     amount = Decimal(amount)
     if amount_lcy is None:
         if currency_code != tenant.local_currency:
@@ -150,6 +154,20 @@ def ledger_entry_post(
         LedgerEntry.objects.filter(pk=entry.pk).update(external_id=entry.external_id)
     changes.publish(source="posting", customer_ids=[customer.pk])
     return entry
+
+
+def _bounds_check(*, money: dict | None = None, dates: dict | None = None) -> None:
+    """Every amount and date within `creditcontrol.bounds`, or a DomainError naming each field."""
+    problems = {}
+    for field, value in (money or {}).items():
+        if value is not None and (problem := bounds.money_problem(value)):
+            problems[field] = [problem]
+    for field, value in (dates or {}).items():
+        if value is not None and (problem := bounds.date_problem(value)):
+            problems[field] = [problem]
+    if problems:
+        field, (first,) = next(iter(problems.items()))
+        raise DomainError(f"{field}: {first}", details=problems)
 
 
 def _duplicate_entry(external_id: str) -> DomainError:
@@ -224,6 +242,7 @@ def entries_apply(
     user=None,
 ) -> Application:
     """Apply part (or, with no amount, as much as possible) of a payment/credit memo to an invoice."""
+    _bounds_check(money={"amount": amount}, dates={"posting_date": posting_date})
     entries = _locked(applying_entry_id, applied_entry_id)
     applying, applied = entries[applying_entry_id], entries[applied_entry_id]
     problems = _application_problems(applying, applied, amount, posting_date)
@@ -361,6 +380,7 @@ def payment_record(
 @transaction.atomic
 def application_undo(*, application_id: int, undone_on: datetime.date, user=None) -> Application:
     """Unapply: give the amount back to both entries, dated, keeping the application's history."""
+    _bounds_check(dates={"undone_on": undone_on})
     application = Application.objects.select_for_update().get(pk=application_id)
     if application.undone_on is not None:
         raise DomainError(f"Application {application.pk} was already undone on {application.undone_on}.")

@@ -4,6 +4,7 @@ import datetime
 
 from django.db import transaction
 
+from creditcontrol.bounds import BAND_DAYS_MAX
 from creditcontrol.errors import DomainError
 from creditcontrol.models import Membership
 from creditcontrol.tenancy import current_tenant
@@ -97,6 +98,11 @@ def aging_bands_problems(bands: list[dict]) -> list[str]:
             problems.append(f"Band {number}: the last band must be open above (leave 'to' empty).")
         if number < len(bands) and high is None:
             problems.append(f"Band {number}: only the last band may be open above; give 'to'.")
+        for side, days in (("from", low), ("to", high)):
+            if days is not None and abs(days) > BAND_DAYS_MAX:
+                problems.append(
+                    f"Band {number}: '{side}' must be between -{BAND_DAYS_MAX} and {BAND_DAYS_MAX} days."
+                )
         if low is not None and high is not None and high < low:
             problems.append(f"Band {number}: 'to' ({high}) is before 'from' ({low}).")
         if number > 1:

@@ -6,6 +6,7 @@ what needs the database (unknown codes, existing entries, over-application) is c
 None for "no value". docs/import-formats.md describes the formats for people.
 """
 
+import datetime
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 
+from creditcontrol import bounds
 from ledger.models import CREDIT_TYPES, DEBIT_TYPES, DocumentType
 
 KINDS = ("customers", "entries", "applications")
@@ -68,6 +70,10 @@ def date(column: str, value: str, *, required: bool = False) -> str | None:
         if 1 <= month <= 12 and 1 <= day <= _DAYS_IN_MONTH[month] and year >= 1:
             leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
             if not (month == 2 and day == 29 and not leap):
+                if not bounds.DATE_MIN.year <= year <= bounds.DATE_MAX.year:
+                    raise RowError(
+                        column, f"'{value}': {bounds.date_problem(datetime.date(year, month, day))}"
+                    )
                 if len(_VALID_DATES) < _VALID_DATES_MAX:
                     _VALID_DATES[raw] = value
                 return value
@@ -85,6 +91,8 @@ def money(column: str, value: str, *, required: bool = False) -> str | None:
             column,
             f"'{value}' is not an amount: use digits with at most 2 decimals and a '.' (e.g. -1234.50).",
         )
+    if len(value.lstrip("-").split(".")[0]) > bounds.MONEY_INTEGER_DIGITS:
+        raise RowError(column, f"'{value}' is too large: {bounds.money_problem(value)}")
     return value
 
 
