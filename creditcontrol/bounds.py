@@ -6,6 +6,7 @@
 - **Dates**: from 1900-01-01 to 2199-12-31 for every date an entry, a payment, a promise or a setup
   carries; payment terms give at most 3,650 days, so a due date stays a date Python can read.
 - **Days in aging bands**: at most 36,500.
+- **Codes** (customers, branches, groups, payment terms): printable text on one line.
 
 Each check returns the message a user sees (with the bound in it), or None; forms, serializers, services
 and the imports call these.
@@ -31,6 +32,14 @@ def money_problem(value) -> str | None:
         return f"'{value}' is not an amount."
     if not amount.is_finite() or abs(amount) > MONEY_MAX:
         return f"At most {MONEY_MAX:,} either way."
+    return None
+
+
+def code_problem(code: str) -> str | None:
+    """A code (customer, branch, group, payment terms) is one line of printable text: it goes into file
+    names, CSV cells and URLs."""
+    if any(not character.isprintable() for character in code):
+        return "A code cannot hold line breaks, tabs or other control characters."
     return None
 
 

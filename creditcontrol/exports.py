@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from django.http import StreamingHttpResponse
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 _NUMBER = re.compile(r"^[+-]?\d[\d,]*(\.\d+)?$")
 
 
@@ -21,6 +22,12 @@ def cell(value) -> str:
     if text.startswith(FORMULA_START) and not _NUMBER.match(text):
         return "'" + text
     return text
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition value for a download: the name keeps letters, digits, `.`, `_` and `-` (a
+    customer code may hold anything, and a line break in a header is refused with a 500)."""
+    return f'attachment; filename="{_UNSAFE_IN_FILENAME.sub("-", filename)}"'
 
 
 class _Echo:
@@ -38,5 +45,5 @@ def csv_response(filename: str, header: list, rows: Iterable[list]) -> Streaming
             yield writer.writerow([cell(value) for value in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = attachment(filename)
     return response

@@ -88,6 +88,10 @@ class CustomerSerializer(serializers.ModelSerializer):
         read_only_fields = ["credit_limit_lcy", "credit_limit_last_checked", "created_at", "updated_at"]
 
     def validate_custom_fields(self, value):
+        if not isinstance(value, dict):  # `null` (or a list) would fail the database's NOT NULL: a 500
+            raise serializers.ValidationError(
+                'Must be an object of names and values, e.g. {"region": "North"}.'
+            )
         if _holds_nul(value):  # PostgreSQL's jsonb cannot store one: the save would fail with a 500
             raise serializers.ValidationError("Null characters are not allowed.")
         return value

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from creditcontrol import changes
+from creditcontrol import bounds, changes
 from creditcontrol.bounds import PAYMENT_TERMS_MAX_DAYS
 from creditcontrol.errors import DomainError
 from creditcontrol.models import Membership
@@ -30,6 +30,8 @@ def controller_check(user_id: int | None):
 
 def _code_check(row: models.Model, *, what: str) -> None:
     """A code is unique in the tenant (the database says so too, `*_code_unique`): say it before it does."""
+    if problem := bounds.code_problem(row.code or ""):
+        raise DomainError(problem, details={"code": [problem]})
     clash = type(row).objects.filter(code=row.code)
     if row.pk is not None:
         clash = clash.exclude(pk=row.pk)

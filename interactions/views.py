@@ -12,6 +12,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from creditcontrol.errors import DomainError
+from creditcontrol.exports import attachment
 from creditcontrol.models import Role
 from creditcontrol.pages import TenantPageMixin, form_add_domain_error
 from customers.models import Customer
@@ -408,6 +409,6 @@ class CustomerTimelinePdfView(TenantPageMixin, View):
         html = render_to_string("interactions/timeline_pdf.html", context, request=request)
         pdf = weasyprint.HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
         response = HttpResponse(pdf, content_type="application/pdf")
-        filename = f"timeline-{context['customer'].code}.pdf".replace('"', "")
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        filename = f"timeline-{context['customer'].code}.pdf"
+        response["Content-Disposition"] = attachment(filename)
         return response

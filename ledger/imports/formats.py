@@ -54,6 +54,13 @@ _VALID_DATES: dict[str, str] = {}
 _VALID_DATES_MAX = 100_000
 
 
+def code(value: str) -> str:
+    value = text("code", value, max_length=20, required=True)
+    if problem := bounds.code_problem(value):
+        raise RowError("code", problem)
+    return value
+
+
 def date(column: str, value: str, *, required: bool = False) -> str | None:
     known = _VALID_DATES.get(value)
     if known is not None:
@@ -159,7 +166,7 @@ def clean_customer(row: dict[str, str]) -> list[str | None]:
         if len(tag) > 40:
             raise RowError("tags", f"Tag '{tag}' is longer than 40 characters.")
     return [
-        text("code", row["code"], max_length=20, required=True),
+        code(row["code"]),
         text("name", row["name"], max_length=200, required=True),
         text("customer_type", row.get("customer_type", ""), max_length=40),
         text("group", row.get("group", ""), max_length=20) or None,

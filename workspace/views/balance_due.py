@@ -64,6 +64,7 @@ class RecordPaymentView(TenantPageMixin, TemplateView):
     """
 
     template_name = "workspace/_balance_due_row.html"
+    http_method_names = ["post"]  # a row only comes back in answer to a payment
 
     def post(self, request, *args, **kwargs):
         customer = get_object_or_404(Customer.objects.all(), pk=kwargs["pk"])

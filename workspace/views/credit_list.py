@@ -1,6 +1,5 @@
 """The credit list page and its actions: columns per user, CSV export, recalculate, live figures."""
 
-
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
