@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from creditcontrol.api import TenantAPIMixin
+from creditcontrol.errors import DomainError
 from creditcontrol.models import Role
 from creditcontrol.tenancy import role_at_least
 
@@ -18,6 +19,7 @@ from . import selectors, services
 from .figures import FIGURE_COLUMNS
 from .filters import ORDERING_FIELDS, CustomerStatisticsFilter, RecalculationRunFilter
 from .models import CustomerStatistics, KpiSnapshot, RecalculationRun
+from .services.recalculation import recalculation_runs_settle
 
 
 class CustomerStatisticsSerializer(serializers.ModelSerializer):
@@ -146,13 +148,31 @@ class RecalculationRunViewSet(
     def tenant_queryset(self):
         return selectors.recalculation_runs()
 
+    def list(self, request, *args, **kwargs):
+        recalculation_runs_settle()  # a run whose worker stopped reads as failed, not as running
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        recalculation_runs_settle()
+        return super().retrieve(request, *args, **kwargs)
+
     def create(self, request, *args, **kwargs):
         start = RecalculationStartSerializer(data=request.data)
         start.is_valid(raise_exception=True)
         kind = start.validated_data["kind"]
         if kind == RecalculationRun.Kind.ALL and not role_at_least(request.membership.role, Role.ADMIN):
             raise PermissionDenied("Only a tenant admin can start Recalculate All.")
-        run = services.recalculation_start(
-            kind=kind, user=request.user, customer_ids=start.validated_data.get("customer_ids")
-        )
+        try:
+            run = services.recalculation_start(
+                kind=kind, user=request.user, customer_ids=start.validated_data.get("customer_ids")
+            )
+        except DomainError as exc:
+            if exc.code != "queue_unavailable":
+                raise
+            # Answered here, not by the error handler, so that the failed run is kept (no rollback).
+            failed = RecalculationRun.objects.get(pk=exc.details["run"])
+            return Response(
+                {"detail": exc.message, "code": exc.code, "run": RecalculationRunSerializer(failed).data},
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            )
         return Response(RecalculationRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)

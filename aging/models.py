@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from creditcontrol.bounds import TOTAL_MONEY
 from creditcontrol.tenancy import TenantOwned
 from customers.models import MONEY, Customer
 
@@ -82,19 +83,19 @@ class CustomerStatistics(TenantOwned):
     calculated_at = models.DateTimeField(null=True, blank=True)
     as_of_date = models.DateField(null=True, blank=True)
 
-    balance_lcy = models.DecimalField(default=0, **MONEY)
-    overdue_balance_lcy = models.DecimalField(default=0, **MONEY)
-    not_due_lcy = models.DecimalField(default=0, **MONEY)
-    band_1_lcy = models.DecimalField(default=0, **MONEY)
-    band_2_lcy = models.DecimalField(default=0, **MONEY)
-    band_3_lcy = models.DecimalField(default=0, **MONEY)
-    band_4_lcy = models.DecimalField(default=0, **MONEY)
-    band_5_lcy = models.DecimalField(default=0, **MONEY)
-    band_6_lcy = models.DecimalField(default=0, **MONEY)
-    band_7_lcy = models.DecimalField(default=0, **MONEY)
-    band_8_lcy = models.DecimalField(default=0, **MONEY)
-    band_9_lcy = models.DecimalField(default=0, **MONEY)
-    band_10_lcy = models.DecimalField(default=0, **MONEY)
+    balance_lcy = models.DecimalField(default=0, **TOTAL_MONEY)
+    overdue_balance_lcy = models.DecimalField(default=0, **TOTAL_MONEY)
+    not_due_lcy = models.DecimalField(default=0, **TOTAL_MONEY)
+    band_1_lcy = models.DecimalField(default=0, **TOTAL_MONEY)
+    band_2_lcy = models.DecimalField(default=0, **TOTAL_MONEY)
+    band_3_lcy = models.DecimalField(default=0, **TOTAL_MONEY)
+    band_4_lcy = models.DecimalField(default=0, **TOTAL_MONEY)
+    band_5_lcy = models.DecimalField(default=0, **TOTAL_MONEY)
+    band_6_lcy = models.DecimalField(default=0, **TOTAL_MONEY)
+    band_7_lcy = models.DecimalField(default=0, **TOTAL_MONEY)
+    band_8_lcy = models.DecimalField(default=0, **TOTAL_MONEY)
+    band_9_lcy = models.DecimalField(default=0, **TOTAL_MONEY)
+    band_10_lcy = models.DecimalField(default=0, **TOTAL_MONEY)
     avg_days_to_pay = models.DecimalField(null=True, blank=True, **DAYS)
     avg_overdue_days = models.DecimalField(null=True, blank=True, **DAYS)
     weighted_days_late = models.DecimalField(null=True, blank=True, **DAYS)
@@ -166,6 +167,11 @@ class RecalculationRun(TenantOwned):
     queued_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Last sign of life of the worker running it (every 30 s while running)",
+    )
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done")
     step = models.CharField(max_length=100, blank=True)
     customers_count = models.IntegerField(default=0)
@@ -182,6 +188,14 @@ class RecalculationRun(TenantOwned):
                 name="one_active_recalculate_all_per_tenant",
             ),
         ]
+        indexes = [
+            # The active runs, checked for lost and stalled ones on every read of the runs (few rows).
+            models.Index(
+                fields=["tenant", "status"],
+                condition=Q(status__in=["queued", "running"]),
+                name="recalculation_run_active",
+            ),
+        ]
 
     @property
     def duration(self) -> datetime.timedelta | None:
@@ -196,11 +210,11 @@ class KpiSnapshot(TenantOwned):
     date = models.DateField()
     taken_at = models.DateTimeField(auto_now=True)
     customers_count = models.IntegerField(default=0)
-    total_ar_lcy = models.DecimalField(**MONEY)
-    overdue_lcy = models.DecimalField(**MONEY)
-    not_due_lcy = models.DecimalField(**MONEY)
+    total_ar_lcy = models.DecimalField(**TOTAL_MONEY)
+    overdue_lcy = models.DecimalField(**TOTAL_MONEY)
+    not_due_lcy = models.DecimalField(**TOTAL_MONEY)
     band_totals_lcy = models.JSONField(default=list)
-    credit_sales_lcy = models.DecimalField(**MONEY, help_text="Net credit sales over the DSO period")
+    credit_sales_lcy = models.DecimalField(**TOTAL_MONEY, help_text="Net credit sales over the DSO period")
     dso = models.DecimalField(null=True, blank=True, **DAYS)
     best_possible_dso = models.DecimalField(null=True, blank=True, **DAYS)
     add = models.DecimalField(null=True, blank=True, **DAYS)

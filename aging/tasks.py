@@ -10,6 +10,7 @@ from creditcontrol.models import Tenant
 from creditcontrol.tenancy import tenant_context
 
 from . import services
+from .services.recalculation import recalculation_runs_settle
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,8 @@ def recalculate_all_task(self, *, tenant_id: int, trigger: str = "manual", run_i
             if exc.code == "already_running" and run_id is None:
                 raise self.retry(exc=exc) from exc  # the nightly run waits for a manual one to finish
             raise
+    if run is None:
+        return None  # a delivery for a run that is not queued any more (see _run_claim): nothing done
     services.statistics_vacuum()
     return run.pk
 
@@ -51,3 +54,17 @@ def dispatch_nightly_recalculations():
     for tenant_id in due:
         recalculate_all_task.delay(tenant_id=tenant_id, trigger="nightly")
     return due
+
+
+@shared_task
+def settle_recalculation_runs():
+    """Every five minutes (creditcontrol/celery.py): fail the runs whose worker stopped, in every tenant,
+    so that a killed run says so even if nobody looks at it or starts another one."""
+    settled = {}
+    for tenant in Tenant.objects.order_by("pk"):
+        with tenant_context(tenant):
+            failed = recalculation_runs_settle()
+        if failed:
+            settled[tenant.pk] = failed
+            logger.warning("Recalculation runs of tenant %s whose worker stopped: %s", tenant.pk, failed)
+    return settled

@@ -12,6 +12,7 @@ from creditcontrol.pages import TenantPageMixin
 from . import selectors, services
 from .forms import AgingBandFormSet, AgingSetupForm, bands_from_formset
 from .models import MAX_BANDS, RecalculationRun
+from .services.recalculation import recalculation_runs_settle
 
 
 class AgingSetupView(TenantPageMixin, TemplateView):
@@ -67,6 +68,7 @@ class RecalculationRunsView(TenantPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        recalculation_runs_settle()  # a run whose worker stopped shows as failed, not as running
         context["active"] = list(selectors.recalculation_active())
         context["runs"] = selectors.recalculation_runs()[:50]
         context["totals"] = selectors.tenant_totals()
@@ -86,7 +88,7 @@ class RecalculationStartView(TenantPageMixin, View):
         customer_ids = request.POST.getlist("customer") or None
         try:
             run = services.recalculation_start(kind=kind, user=request.user, customer_ids=customer_ids)
-        except DomainError as exc:
+        except DomainError as exc:  # e.g. the task queue is not reachable: the run is failed and says so
             messages.error(request, exc.message)
         else:
             messages.success(request, f"{run.get_kind_display()} queued.")
@@ -100,5 +102,6 @@ class RecalculationProgressView(TenantPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        recalculation_runs_settle()
         context["run"] = get_object_or_404(RecalculationRun.objects.all(), pk=kwargs["pk"])
         return context

@@ -1,16 +1,11 @@
-"""API plumbing shared by every app: tenant entry, roles, paging, JSON parsing, and errors as 400s with a
+"""API plumbing shared by every app: tenant entry, roles, paging, and errors as 400s with a
 body."""
-
-import codecs
-import json
-import math
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, parsers, permissions, serializers, status
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
-from rest_framework.utils.json import strict_constant
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import DomainError
@@ -24,28 +19,6 @@ class IdField(serializers.IntegerField):
 
     def __init__(self, **kwargs):
         super().__init__(min_value=1, max_value=ID_MAX, **kwargs)
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):
-        raise ValueError(f"Out of range float values are not JSON compliant: {text}")
-    return value
-
-
-class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser, but a number too big for a float (`1e400`, which Python reads as infinity) and a
-    body nested too deep for the parser are malformed JSON like any other: a 400, not a 500."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        encoding = parsers.get_encoding(parser_context or {})
-        try:
-            return json.load(
-                codecs.getreader(encoding)(stream), parse_constant=strict_constant, parse_float=_finite_float
-            )
-        except (ValueError, RecursionError) as error:
-            reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
-            raise exceptions.ParseError(f"JSON parse error - {reason}") from None
 
 
 class Pagination(PageNumberPagination):

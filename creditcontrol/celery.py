@@ -18,6 +18,12 @@ app.conf.beat_schedule = {
         "task": "aging.tasks.dispatch_nightly_recalculations",
         "schedule": crontab(minute="*/15"),
     },
+    # A recalculation run whose worker died (no heartbeat for 5 minutes) is marked failed, within the
+    # next 5 minutes, even if nobody opens the runs page or starts another run.
+    "settle-recalculation-runs": {
+        "task": "aging.tasks.settle_recalculation_runs",
+        "schedule": crontab(minute="*/5"),
+    },
     # Promises to pay fall due at each tenant's midnight, so this runs hourly (it is idempotent and only
     # reads pending promises): a promise is found broken within the hour its grace period ends.
     "evaluate-promises": {

@@ -14,9 +14,10 @@ from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from creditcontrol.api import JSONParser, TenantAPIMixin
+from creditcontrol.api import TenantAPIMixin
 from creditcontrol.errors import DomainError
 from creditcontrol.models import Role
+from creditcontrol.parsers import JSONParser
 
 from .imports import KINDS, import_csv
 from .imports.formats import FORMATS

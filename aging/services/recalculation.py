@@ -8,17 +8,21 @@ computed from a newer snapshot (`calculated_version <= snapshot`).
 """
 
 import concurrent.futures
+import contextlib
 import datetime
 import functools
 import itertools
 import logging
+import threading
 import time
 import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from creditcontrol.errors import DomainError
 from creditcontrol.models import Tenant
@@ -42,6 +46,16 @@ RECALCULATE_ALL_LOCK = 7301
 RANGES_PER_CONNECTION = 3
 _LAST_ID = 2**63 - 1
 
+# A running run writes its heartbeat (`heartbeat_at`) with each progress step and, from a thread of its
+# own, every HEARTBEAT_SECONDS in between (one statement of a Recalculate All may take minutes). A run
+# whose heartbeat has not moved for STALLED_AFTER (ten missed beats) lost its worker.
+HEARTBEAT_SECONDS = 30
+STALLED_AFTER = datetime.timedelta(minutes=5)
+# A queued run is taken by a worker within seconds; one that no worker started within QUEUED_LOST_AFTER
+# never reached one (its message was lost) and is given up when the next run is requested.
+QUEUED_LOST_AFTER = datetime.timedelta(minutes=5)
+QUEUE_UNREACHABLE = "Could not queue the recalculation: the task queue is not reachable."
+
 _LOCK_SQL = """
     SELECT 1 FROM aging_customerstatistics s WHERE s.tenant_id = %(tenant)s {scope}
      ORDER BY s.customer_id FOR NO KEY UPDATE
@@ -59,8 +73,10 @@ _WRITE_SQL = f"""
 
 
 def _step(run: RecalculationRun, percent: int, step: str, progress: Progress | None) -> None:
-    run.progress, run.step = percent, step
-    RecalculationRun.objects.filter(pk=run.pk).update(progress=percent, step=step)
+    run.progress, run.step, run.heartbeat_at = percent, step, timezone.now()
+    RecalculationRun.objects.filter(pk=run.pk).update(
+        progress=percent, step=step, heartbeat_at=run.heartbeat_at
+    )
     if progress is not None:
         progress(f"{percent:3d}% {step}")
 
@@ -112,21 +128,68 @@ def _succeed(run: RecalculationRun, progress: Progress | None, *, took: str = ""
         progress(f"100% {run.step}{took}")
 
 
+def _local_time(moment: datetime.datetime) -> str:
+    return timezone.localtime(moment, zoneinfo.ZoneInfo(current_tenant().time_zone)).strftime("%H:%M")
+
+
+def _stopped_message(run: RecalculationRun) -> str:
+    last = run.heartbeat_at or run.started_at or run.queued_at
+    return f"The worker running this stopped (no progress since {_local_time(last)})."
+
+
+def _lost_message(run: RecalculationRun) -> str:
+    minutes = int(QUEUED_LOST_AFTER.total_seconds() // 60)
+    return (
+        f"No worker started it within {minutes} minutes of being queued (at {_local_time(run.queued_at)}): "
+        "it was lost."
+    )
+
+
+def _runs_fail(runs, *, status: str, message) -> int:
+    """Fail each of these runs that still has `status` (a worker may have moved it meanwhile)."""
+    failed = 0
+    for run in runs:
+        failed += RecalculationRun.objects.filter(pk=run.pk, status=status).update(
+            status=RecalculationRun.Status.FAILED, finished_at=timezone.now(), message=message(run)
+        )
+    return failed
+
+
+def recalculation_runs_settle(*, lost_queued: bool = False) -> int:
+    """Fail the current tenant's runs whose worker is gone; return how many.
+
+    A running run whose heartbeat has not moved for STALLED_AFTER: its worker died (killed, out of
+    memory, the machine restarted). With `lost_queued` (when a new run is requested), also a queued run
+    that no worker started within QUEUED_LOST_AFTER: its task never reached a worker. Called on every
+    read of the runs (page, API), on every start, and every few minutes by beat.
+    """
+    now = timezone.now()
+    running = RecalculationRun.objects.filter(status=RecalculationRun.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=now - STALLED_AFTER)
+        | Q(heartbeat_at__isnull=True, started_at__lt=now - STALLED_AFTER)
+        | Q(heartbeat_at__isnull=True, started_at__isnull=True, queued_at__lt=now - STALLED_AFTER)
+    )
+    failed = _runs_fail(list(running), status=RecalculationRun.Status.RUNNING, message=_stopped_message)
+    if lost_queued:
+        queued = RecalculationRun.objects.filter(
+            status=RecalculationRun.Status.QUEUED, queued_at__lt=now - QUEUED_LOST_AFTER
+        )
+        failed += _runs_fail(list(queued), status=RecalculationRun.Status.QUEUED, message=_lost_message)
+    return failed
+
+
 def _orphans_fail() -> None:
-    """Fail active Recalculate All runs nobody is working on (a worker died, or its task was lost)."""
+    """Fail active runs nobody is working on: lost or stalled ones, and a running Recalculate All whose
+    advisory lock is free (its worker's session ended: it died), whatever its heartbeat says."""
+    recalculation_runs_settle(lost_queued=True)
     tenant = current_tenant()
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [RECALCULATE_ALL_LOCK, tenant.pk])
         if not cursor.fetchone()[0]:
             return  # a run holds the lock: it is alive
         try:
-            lost_before = timezone.now() - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-            RecalculationRun.objects.filter(kind=RecalculationRun.Kind.ALL, status="running").update(
-                status="failed", finished_at=timezone.now(), message="The worker running it stopped."
-            )
-            RecalculationRun.objects.filter(
-                kind=RecalculationRun.Kind.ALL, status="queued", queued_at__lt=lost_before
-            ).update(status="failed", finished_at=timezone.now(), message="It was never started.")
+            running = RecalculationRun.objects.filter(kind=RecalculationRun.Kind.ALL, status="running")
+            _runs_fail(list(running), status=RecalculationRun.Status.RUNNING, message=_stopped_message)
         finally:
             cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [RECALCULATE_ALL_LOCK, tenant.pk])
 
@@ -134,7 +197,7 @@ def _orphans_fail() -> None:
 def _run_create(*, kind: str, status: str, trigger: str, user) -> RecalculationRun:
     fields = {"kind": kind, "status": status, "trigger": trigger, "requested_by": user}
     if status == RecalculationRun.Status.RUNNING:
-        fields["started_at"] = timezone.now()
+        fields["started_at"] = fields["heartbeat_at"] = timezone.now()
     try:
         with transaction.atomic():
             return RecalculationRun.objects.create(**fields)
@@ -150,13 +213,68 @@ def _run_create(*, kind: str, status: str, trigger: str, user) -> RecalculationR
         ) from None
 
 
-def _run_start(*, run_id: int | None, kind: str, trigger: str, user) -> RecalculationRun:
+def _run_claim(*, run_id: int, kind: str, locked: bool) -> RecalculationRun | None:
+    """Move a queued run to running, for the task given its id; None if it is not queued any more.
+
+    A task is delivered again when its worker died before acknowledging it (acks late), and Redis
+    delivers it again after its visibility timeout even while it runs. Such a delivery must not change a
+    run that finished (succeeded or failed stays as it is), nor one that another worker is running. With
+    `locked` (the Recalculate All lock is ours), a run left "running" has no live worker: it is taken over.
+    """
+    now = timezone.now()
+    runs = RecalculationRun.objects.filter(pk=run_id, kind=kind)
+    claimed = runs.filter(status=RecalculationRun.Status.QUEUED).update(
+        status=RecalculationRun.Status.RUNNING, started_at=now, heartbeat_at=now
+    )
+    if not claimed and locked:
+        claimed = runs.filter(status=RecalculationRun.Status.RUNNING).update(
+            started_at=now, heartbeat_at=now, progress=0, step=""
+        )
+    run = runs.first()
+    if not claimed:
+        logger.warning(
+            "Recalculation %s is %s: this delivery of its task leaves it as it is",
+            run_id,
+            "missing" if run is None else run.status,
+        )
+        return None
+    return run
+
+
+def _run_start(*, run_id: int | None, kind: str, trigger: str, user, locked: bool = False):
     if run_id is None:
         return _run_create(kind=kind, status=RecalculationRun.Status.RUNNING, trigger=trigger, user=user)
-    run = RecalculationRun.objects.get(pk=run_id, kind=kind)
-    run.status, run.started_at = RecalculationRun.Status.RUNNING, timezone.now()
-    run.save(update_fields=["status", "started_at"])
-    return run
+    return _run_claim(run_id=run_id, kind=kind, locked=locked)
+
+
+@contextlib.contextmanager
+def _heartbeat(run: RecalculationRun):
+    """Beat the run's heartbeat every HEARTBEAT_SECONDS, from a thread (and connection) of its own, while
+    the block runs. Inside a caller's transaction nobody else can see the run, so there is no beat."""
+    if connection.in_atomic_block:
+        yield
+        return
+    tenant, stop = current_tenant(), threading.Event()
+
+    def beat() -> None:
+        try:
+            with tenant_context(tenant):
+                while not stop.wait(HEARTBEAT_SECONDS):
+                    RecalculationRun.objects.filter(pk=run.pk, status=RecalculationRun.Status.RUNNING).update(
+                        heartbeat_at=timezone.now()
+                    )
+        except Exception:  # noqa: BLE001 - a missed beat must not fail the run
+            logger.exception("The heartbeat of recalculation %s stopped", run.pk)
+        finally:
+            connection.close()  # the thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"recalculation-{run.pk}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _bands_and_basis() -> tuple[list[AgingBand], str]:
@@ -165,66 +283,99 @@ def _bands_and_basis() -> tuple[list[AgingBand], str]:
 
 def recalculate_all(
     *, trigger: str, user=None, progress: Progress | None = None, run_id: int | None = None
-) -> RecalculationRun:
+) -> RecalculationRun | None:
     """Refresh every customer of the current tenant in one set-based pass over its ledger.
+
+    With `run_id` (the task of a queued run): None, and nothing changed, when that run is not queued any
+    more (a task delivered again: see `_run_claim`).
 
     Never two at once for a tenant: a partial unique constraint on the run, and a session advisory lock
     while it works. Stored figures are as of the tenant's today (see docs/statistics.md). The nightly
     run also takes the day's KPI snapshot.
     """
     tenant = current_tenant()
-    run = _run_start(run_id=run_id, kind=RecalculationRun.Kind.ALL, trigger=trigger, user=user)
-    started = time.monotonic()
     # Inside a caller's transaction the lock must end with it (a rollback could not unlock a session lock).
     in_transaction = connection.in_atomic_block
     lock = "pg_try_advisory_xact_lock" if in_transaction else "pg_try_advisory_lock"
     with connection.cursor() as cursor:
+        # The lock comes before the run is marked running: a running run whose lock is free is dead.
         cursor.execute(f"SELECT {lock}(%s, %s)", [RECALCULATE_ALL_LOCK, tenant.pk])
         if not cursor.fetchone()[0]:
-            _finish(run, status=RecalculationRun.Status.FAILED, message="Another Recalculate All is running.")
-            raise DomainError(
-                "A Recalculate All is already running for this company.", code="already_running"
-            )
+            return _lock_busy(run_id)
         try:
-            as_of = tenant.today()
-            _step(run, 2, "Giving new customers a statistics row", progress)
-            statistics_rows_ensure()
-            bands, basis = _bands_and_basis()
-            params = figures_params(tenant_id=tenant.pk, as_of=as_of)
-            # Other connections cannot see a caller's uncommitted transaction: then this one does it all.
-            connections = 1 if in_transaction else max(1, settings.RECALCULATE_ALL_CONNECTIONS)
-            groups = _range_groups(cursor, connections)
-            ranges = sum(len(group) for group in groups)
-            _step(
-                run,
-                5,
-                f"Recalculating every customer as of {as_of:%Y-%m-%d}: "
-                f"{ranges} customer ranges on {len(groups)} connection(s)",
-                progress,
+            run = _run_start(
+                run_id=run_id, kind=RecalculationRun.Kind.ALL, trigger=trigger, user=user, locked=True
             )
-            sql = functools.partial(figures_sql, bands=bands, basis=basis, restrict_to_ids=False)
-            if len(groups) == 1:
-                counts = [_ranges_write(cursor, groups[0], sql=sql, params=params, parallel_workers=True)]
-            else:
-
-                def done(finished: int) -> None:
-                    percent = 5 + 85 * finished // len(groups)
-                    _step(run, percent, f"{finished} of {len(groups)} connections done", progress)
-
-                counts = _ranges_write_in_parallel(tenant, groups, sql=sql, params=params, done=done)
-            run.customers_count = sum(customers for customers, _ in counts)
-            run.entries_count = sum(entries for _, entries in counts)
-            if trigger == "nightly":
-                _step(run, 90, "Taking the KPI snapshot", progress)
-                kpi_snapshot_take(as_of=as_of)
-            _succeed(run, progress, took=f" in {time.monotonic() - started:.1f} s")
-            return run
-        except Exception as exc:
-            _fail_quietly(run, exc)
-            raise
+            if run is None:
+                return None
+            with _heartbeat(run):
+                return _recalculate_all_locked(
+                    run, cursor, trigger=trigger, progress=progress, in_transaction=in_transaction
+                )
         finally:
             if not in_transaction:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [RECALCULATE_ALL_LOCK, tenant.pk])
+
+
+def _lock_busy(run_id: int | None) -> None:
+    """Another session holds the Recalculate All lock: a run is alive. A queued run of ours cannot
+    start (it fails); a delivery of the task for a run already running or finished leaves it alone."""
+    if run_id is not None:
+        refused = RecalculationRun.objects.filter(pk=run_id, status=RecalculationRun.Status.QUEUED).update(
+            status=RecalculationRun.Status.FAILED,
+            finished_at=timezone.now(),
+            message="Another Recalculate All is running.",
+        )
+        if not refused:
+            logger.warning(
+                "Recalculation %s is not queued: this delivery of its task leaves it as it is", run_id
+            )
+            return None
+    raise DomainError("A Recalculate All is already running for this company.", code="already_running")
+
+
+def _recalculate_all_locked(
+    run: RecalculationRun, cursor, *, trigger: str, progress: Progress | None, in_transaction: bool
+) -> RecalculationRun:
+    tenant = current_tenant()
+    started = time.monotonic()
+    try:
+        as_of = tenant.today()
+        _step(run, 2, "Giving new customers a statistics row", progress)
+        statistics_rows_ensure()
+        bands, basis = _bands_and_basis()
+        params = figures_params(tenant_id=tenant.pk, as_of=as_of)
+        # Other connections cannot see a caller's uncommitted transaction: then this one does it all.
+        connections = 1 if in_transaction else max(1, settings.RECALCULATE_ALL_CONNECTIONS)
+        groups = _range_groups(cursor, connections)
+        ranges = sum(len(group) for group in groups)
+        _step(
+            run,
+            5,
+            f"Recalculating every customer as of {as_of:%Y-%m-%d}: "
+            f"{ranges} customer ranges on {len(groups)} connection(s)",
+            progress,
+        )
+        sql = functools.partial(figures_sql, bands=bands, basis=basis, restrict_to_ids=False)
+        if len(groups) == 1:
+            counts = [_ranges_write(cursor, groups[0], sql=sql, params=params, parallel_workers=True)]
+        else:
+
+            def done(finished: int) -> None:
+                percent = 5 + 85 * finished // len(groups)
+                _step(run, percent, f"{finished} of {len(groups)} connections done", progress)
+
+            counts = _ranges_write_in_parallel(tenant, groups, sql=sql, params=params, done=done)
+        run.customers_count = sum(customers for customers, _ in counts)
+        run.entries_count = sum(entries for _, entries in counts)
+        if trigger == "nightly":
+            _step(run, 90, "Taking the KPI snapshot", progress)
+            kpi_snapshot_take(as_of=as_of)
+        _succeed(run, progress, took=f" in {time.monotonic() - started:.1f} s")
+        return run
+    except Exception as exc:
+        _fail_quietly(run, exc)
+        raise
 
 
 def _range_groups(cursor, connections: int) -> list[list[Chunk]]:
@@ -347,7 +498,8 @@ def recalculate_entries(
     """Refresh the customers whose ledger changed since their last calculation (or the ones given).
 
     One statement reads the changed customers' entries through the ledger's customer index, so the
-    cost follows what changed. Returns the run, or None when nothing was stale (no run recorded).
+    cost follows what changed. Returns the run, or None when nothing was stale (no run recorded) or
+    the queued run `run_id` is not queued any more (a task delivered again: nothing changed).
     """
     tenant = current_tenant()
     if customer_ids is None:
@@ -359,24 +511,11 @@ def recalculate_entries(
         ids = _customer_ids_check(customer_ids)
         statistics_rows_ensure(customer_ids=ids)
     run = _run_start(run_id=run_id, kind=RecalculationRun.Kind.ENTRIES, trigger=trigger, user=user)
+    if run is None:
+        return None
     try:
-        as_of = tenant.today()
-        bands, basis = _bands_and_basis()
-        _step(run, 10, f"Recalculating {len(ids):,} customers as of {as_of:%Y-%m-%d}", progress)
-        params = figures_params(tenant_id=tenant.pk, as_of=as_of, ids=ids)
-        source = f"({figures_sql(bands=bands, basis=basis, restrict_to_ids=True)})"
-        scope = customer_scope("s.customer_id", restrict_to_ids=True)
-        with connection.cursor() as cursor:
-            # The planner overestimates the rows a list of customers reaches, which would trigger JIT
-            # compilation (~0.7 s) for a query that then runs in a fraction of that.
-            cursor.execute("SET jit = off")
-            try:
-                run.customers_count, run.entries_count = _statistics_write(
-                    cursor, source=source, scope=scope, params=params
-                )
-            finally:
-                if not connection.needs_rollback:
-                    cursor.execute("RESET jit")
+        with _heartbeat(run):
+            _entries_write(run, ids, progress)
         _succeed(run, progress)
         return run
     except Exception as exc:
@@ -384,34 +523,102 @@ def recalculate_entries(
         raise
 
 
+def _entries_write(run: RecalculationRun, ids: list[int], progress: Progress | None) -> None:
+    tenant = current_tenant()
+    as_of = tenant.today()
+    bands, basis = _bands_and_basis()
+    _step(run, 10, f"Recalculating {len(ids):,} customers as of {as_of:%Y-%m-%d}", progress)
+    params = figures_params(tenant_id=tenant.pk, as_of=as_of, ids=ids)
+    source = f"({figures_sql(bands=bands, basis=basis, restrict_to_ids=True)})"
+    scope = customer_scope("s.customer_id", restrict_to_ids=True)
+    with connection.cursor() as cursor:
+        # The planner overestimates the rows a list of customers reaches, which would trigger JIT
+        # compilation (~0.7 s) for a query that then runs in a fraction of that.
+        cursor.execute("SET jit = off")
+        try:
+            run.customers_count, run.entries_count = _statistics_write(
+                cursor, source=source, scope=scope, params=params
+            )
+        finally:
+            if not connection.needs_rollback:
+                cursor.execute("RESET jit")
+
+
+def _queue_reachable(app) -> bool:
+    """Whether the broker answers now (always, when tasks run in-process)."""
+    if app.conf.task_always_eager:
+        return True
+    try:
+        with app.connection_for_write() as broker:
+            broker.ensure_connection(max_retries=1, interval_start=0, interval_step=0, interval_max=0)
+    except (BrokerError, OSError):
+        logger.warning("The task queue is not reachable", exc_info=True)
+        return False
+    return True
+
+
+def _queue_failed(run_id: int) -> None:
+    RecalculationRun.objects.filter(pk=run_id, status=RecalculationRun.Status.QUEUED).update(
+        status=RecalculationRun.Status.FAILED, finished_at=timezone.now(), message=QUEUE_UNREACHABLE
+    )
+
+
+def _publish(task, run: RecalculationRun, kwargs: dict) -> None:
+    """Send the run's task (after the caller's commit); if the broker refuses it, the run fails with a
+    clear message instead of staying queued (and blocking the next Recalculate All)."""
+    app, tenant = task.app, current_tenant()
+
+    def send() -> None:
+        try:
+            if app.conf.task_always_eager:
+                task.apply_async(kwargs=kwargs)  # runs here and now: nothing to send
+                return
+            # a connection of its own, so that the broker is the one configured now
+            with app.connection_for_write() as broker:
+                task.apply_async(kwargs=kwargs, connection=broker)
+        except (BrokerError, OSError):
+            logger.exception("Could not queue recalculation %s", run.pk)
+            with tenant_context(tenant):
+                _queue_failed(run.pk)
+
+    transaction.on_commit(send)
+
+
 def recalculation_start(
     *, kind: str, user=None, customer_ids=None, trigger: str = "manual"
 ) -> RecalculationRun:
-    """Queue a recalculation for a Celery worker (after the caller's transaction commits)."""
+    """Queue a recalculation for a Celery worker (sent when the caller's transaction commits).
+
+    The run row and its task go together: when the broker is not reachable the run is failed at once
+    with QUEUE_UNREACHABLE and a DomainError (code "queue_unavailable", details {"run": id}) says so;
+    the failed run stays (callers answer without rolling back). Should the send fail after the commit
+    all the same, the run is failed with the same message.
+    """
     from aging.tasks import recalculate_all_task, recalculate_entries_task
 
-    tenant = current_tenant()
-    if kind == RecalculationRun.Kind.ALL:
-        run = _run_create(kind=kind, status=RecalculationRun.Status.QUEUED, trigger=trigger, user=user)
-        transaction.on_commit(
-            lambda: recalculate_all_task.delay(
-                tenant_id=tenant.pk, run_id=run.pk, trigger=trigger, user_id=getattr(user, "pk", None)
-            )
-        )
-        return run
-    if kind != RecalculationRun.Kind.ENTRIES:
+    if kind not in RecalculationRun.Kind.values:
         raise DomainError(f"Unknown recalculation '{kind}'.", details={"kind": ["Use 'all' or 'entries'."]})
-    ids = None if customer_ids is None else _customer_ids_check(customer_ids)
-    run = _run_create(kind=kind, status=RecalculationRun.Status.QUEUED, trigger=trigger, user=user)
-    transaction.on_commit(
-        lambda: recalculate_entries_task.delay(
-            tenant_id=tenant.pk,
-            run_id=run.pk,
-            customer_ids=ids,
-            trigger=trigger,
-            user_id=getattr(user, "pk", None),
-        )
+    ids = (
+        None
+        if customer_ids is None or kind == RecalculationRun.Kind.ALL
+        else _customer_ids_check(customer_ids)
     )
+    recalculation_runs_settle(lost_queued=True)
+    run = _run_create(kind=kind, status=RecalculationRun.Status.QUEUED, trigger=trigger, user=user)
+    task = recalculate_all_task if kind == RecalculationRun.Kind.ALL else recalculate_entries_task
+    if not _queue_reachable(task.app):
+        _queue_failed(run.pk)
+        run.refresh_from_db()
+        raise DomainError(QUEUE_UNREACHABLE, details={"run": run.pk}, code="queue_unavailable")
+    kwargs = {
+        "tenant_id": current_tenant().pk,
+        "run_id": run.pk,
+        "trigger": trigger,
+        "user_id": getattr(user, "pk", None),
+    }
+    if kind == RecalculationRun.Kind.ENTRIES:
+        kwargs["customer_ids"] = ids
+    _publish(task, run, kwargs)
     return run
 
 

@@ -1,8 +1,10 @@
 """Settings shared by every environment; everything variable comes from the environment."""
 
+import ipaddress
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -40,6 +42,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "creditcontrol.headers.SecurityHeadersMiddleware",  # below whitenoise: static files keep their caching
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -91,6 +94,8 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="cc"),
+        # A Redis that stops answering must not hang a request (sign-in falls back without it).
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
 }
 
@@ -107,14 +112,60 @@ PASSWORD_HASHERS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-# Failed sign-ins allowed per username and per address before a lockout of LOGIN_LOCKOUT_SECONDS.
+# Sign-in throttling (creditcontrol.auth, docs/operations.md "Sign-in"). Per account: the first
+# LOGIN_MAX_FAILURES wrong passwords are free; each further one makes the account wait LOGIN_DELAY_SECONDS,
+# doubling, at most LOGIN_DELAY_MAX_SECONDS; failures are remembered LOGIN_FAILURE_MEMORY_SECONDS.
 LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=5)
-LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=900)
+LOGIN_DELAY_SECONDS = env.int("LOGIN_DELAY_SECONDS", default=2)
+LOGIN_DELAY_MAX_SECONDS = env.int("LOGIN_DELAY_MAX_SECONDS", default=60)
+LOGIN_FAILURE_MEMORY_SECONDS = env.int("LOGIN_FAILURE_MEMORY_SECONDS", default=24 * 3600)
+# Per address (an IPv6 /64): this many wrong passwords in a window refuse it until the window ends.
+LOGIN_ADDRESS_MAX_FAILURES = env.int("LOGIN_ADDRESS_MAX_FAILURES", default=100)
+LOGIN_ADDRESS_WINDOW_SECONDS = env.int("LOGIN_ADDRESS_WINDOW_SECONDS", default=900)
+# Reverse proxies (addresses or CIDRs) whose X-Forwarded-For names the client; none: REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"DJANGO_TRUSTED_PROXIES: {_proxy!r} is not an address or CIDR") from error
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy of every response (creditcontrol.headers; docs/operations.md says why each source
+# is there). Scripts only from our own static files: no inline <script>, no onclick=, no eval (base.html's
+# htmx-config turns htmx's off). Styles: our stylesheet, plus `style=` attributes (a few templates size an
+# element with one, and the import progress bar its width) but never an injected <style> element.
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "style-src-attr": ["'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+    "base-uri": ["'self'"],
+}
+# The API docs pages are drf-spectacular's templates: Swagger UI's start-up script is inline (it carries the
+# CSRF token, so no hash fits it) and both UIs write <style> elements; Redoc's page links Google's fonts, shows
+# its logo from its CDN and searches in a blob: worker. Looser on those two paths only: they show no tenant data.
+SECURE_CSP_PATH_OVERRIDES = {
+    "/api/docs/": {
+        "script-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+    },
+    "/api/redoc/": {
+        "script-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'", "'unsafe-inline'", "https://fonts.googleapis.com"],
+        "font-src": ["'self'", "https://fonts.gstatic.com"],
+        "img-src": ["'self'", "data:", "https://cdn.redoc.ly"],
+        "worker-src": ["'self'", "blob:"],
+    },
+}
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -134,7 +185,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
-        "creditcontrol.api.JSONParser",  # junk JSON is a 400, however it is junk
+        "creditcontrol.parsers.JSONParser",  # junk JSON is a 400, however it is junk
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],

@@ -97,10 +97,13 @@ def test_never_two_recalculate_all_at_once(tenant_a, ledger, admin_of_a):
 
 
 def test_orphaned_running_run_is_failed_so_a_new_one_can_start(tenant_a, ledger):
-    RecalculationRun.objects.create(kind="all", status="running", trigger="manual")  # its worker died
+    dead = RecalculationRun.objects.create(kind="all", status="running", trigger="manual")  # its worker died
     run = services.recalculate_all(trigger="manual")
     assert run.status == "succeeded"
-    assert RecalculationRun.objects.get(status="failed").message == "The worker running it stopped."
+    since = dead.queued_at.astimezone(zoneinfo.ZoneInfo(tenant_a.time_zone))
+    assert RecalculationRun.objects.get(status="failed").message == (
+        f"The worker running this stopped (no progress since {since:%H:%M})."
+    )
 
 
 @pytest.fixture

@@ -59,12 +59,12 @@ def test_promise_to_pay_from_a_call_closes_its_to_do_when_paid(page, ledger, liv
     assert selected.inner_text() == "1,500.00"
     page.uncheck("input[aria-label='Select SI-1001']")
     page.wait_for_function(
-        "document.querySelector('[data-figure=selected-remaining]').innerText === '300.00'"
+        "() => document.querySelector('[data-figure=selected-remaining]').innerText === '300.00'"
     )
     assert selected_lcy.inner_text() == "300.00 GBP"
     page.check("input[aria-label='Select SI-1001']")
     page.wait_for_function(
-        "document.querySelector('[data-figure=selected-remaining]').innerText === '1,500.00'"
+        "() => document.querySelector('[data-figure=selected-remaining]').innerText === '1,500.00'"
     )
     assert selected_lcy.inner_text() == "1,500.00 GBP"
 
