@@ -99,7 +99,9 @@ class TenantKpiView(TenantAPIMixin, APIView):
 
 
 class RecalculationRunSerializer(serializers.ModelSerializer):
-    requested_by = serializers.CharField(source="requested_by.username", read_only=True, default=None)
+    requested_by = serializers.CharField(
+        source="requested_by.username", read_only=True, default=None, allow_null=True
+    )
     duration_seconds = serializers.SerializerMethodField()
 
     class Meta:

@@ -62,3 +62,28 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.tenant} as {self.get_role_display()}"
+
+
+class ApiToken(models.Model):
+    """A personal API token: it belongs to a user, not a tenant (the tenant still comes from the URL).
+
+    Only the SHA-256 of the secret is stored; the secret itself is shown once, when the token is made
+    (`creditcontrol.tokens.create_token`). `prefix` (the secret's first characters) tells tokens apart in
+    a list.
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=16)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    read_only = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…) of {self.owner}"

@@ -65,17 +65,21 @@ class InteractionLineSerializer(serializers.ModelSerializer):
         source="entry.remaining_amount_lcy", max_digits=18, decimal_places=2, read_only=True
     )
     is_open = serializers.BooleanField(source="entry.is_open", read_only=True)
-    status_code = serializers.CharField(source="entry.status_code.code", read_only=True, default=None)
-    promised_payment_date = serializers.DateField(source="entry.promised_payment_date", read_only=True)
+    status_code = serializers.CharField(
+        source="entry.status_code.code", read_only=True, default=None, allow_null=True
+    )
+    promised_payment_date = serializers.DateField(
+        source="entry.promised_payment_date", read_only=True, allow_null=True
+    )
     promised_amount = serializers.DecimalField(
-        source="entry.promised_amount", max_digits=18, decimal_places=2, read_only=True
+        source="entry.promised_amount", max_digits=18, decimal_places=2, read_only=True, allow_null=True
     )
     promised_full_amount = serializers.BooleanField(source="entry.promised_full_amount", read_only=True)
     query_resolution_target_date = serializers.DateField(
-        source="entry.query_resolution_target_date", read_only=True
+        source="entry.query_resolution_target_date", read_only=True, allow_null=True
     )
     query_resolution_by = serializers.CharField(
-        source="entry.query_resolution_by.username", read_only=True, default=None
+        source="entry.query_resolution_by.username", read_only=True, default=None, allow_null=True
     )
 
     class Meta:
@@ -213,8 +217,8 @@ class ToDoSerializer(serializers.ModelSerializer):
         choices=[ToDoKind.MANUAL, ToDoKind.NOTE_REMINDER], required=False, default=ToDoKind.MANUAL
     )
     assigned_to = TenantRelatedField(tenant_users, required=False, allow_null=True)
-    closed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    closed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     entries = serializers.ListField(child=IdField(), required=False, write_only=True)
     watched_entries = serializers.SerializerMethodField()
 
@@ -375,7 +379,7 @@ class PromiseViewSet(TenantAPIMixin, viewsets.ReadOnlyModelViewSet):
         parameters=[OpenApiParameter("by", str, enum=["customer", "controller"])],
         responses=KeptRateSerializer(many=True),
     )
-    @action(detail=False, methods=["get"], url_path="kept-rates")
+    @action(detail=False, methods=["get"], url_path="kept-rates", pagination_class=None)  # one row a head
     def kept_rates(self, request, *args, **kwargs):
         """Kept rate (kept ÷ (kept + broken), percent) per customer or per controller."""
         by = request.query_params.get("by", "customer")

@@ -110,8 +110,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
     amount = serializers.DecimalField(
         max_digits=18, decimal_places=2, required=False, min_value=Decimal("0.01")
     )
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    undone_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    undone_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Application

@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from creditcontrol import views
+from creditcontrol import token_views, views
 from creditcontrol.auth import ThrottledLoginView, admin_login
 from creditcontrol.health import healthz
 
@@ -36,6 +36,8 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("t/<slug:tenant_slug>/", include(tenant_pages)),
     path("api/t/<slug:tenant_slug>/", include(tenant_api)),
+    path("api/tokens/", token_views.ApiTokenListView.as_view(), name="api-token-list"),
+    path("api/tokens/<int:pk>/revoke/", token_views.ApiTokenRevokeView.as_view(), name="api-token-revoke"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

@@ -179,7 +179,9 @@ MEDIA_ROOT = VAR_DIR / "media"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Token first, so an unauthenticated call answers 401 with WWW-Authenticate: Token.
+        # Personal API tokens (cc_…) first, so an unauthenticated call answers 401 with WWW-Authenticate:
+        # Bearer; then DRF's authtoken keys (deprecated, kept for existing integrations), then the session.
+        "creditcontrol.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
