@@ -5,6 +5,8 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
@@ -43,6 +45,11 @@ class CustomerStatisticsSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_view(
+    retrieve=extend_schema(
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="customer id")]
+    )
+)
 class CustomerStatisticsViewSet(TenantAPIMixin, viewsets.ReadOnlyModelViewSet):
     """Stored figures of each customer; filter any figure by range (`balance_lcy__gte=`), sort by any."""
 
@@ -74,6 +81,7 @@ def _plain(value):
 class TenantKpiView(TenantAPIMixin, APIView):
     """The tenant's KPIs as of today (or the user's work date), the daily snapshots and CEI per month."""
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         since = request.query_params.get("since")
         try:

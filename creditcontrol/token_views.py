@@ -5,6 +5,7 @@ module must not import DRF's views."""
 
 from django.db import transaction
 from django.http import Http404
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
@@ -74,3 +75,17 @@ class ApiTokenRevokeView(APIView):
         if token is None:
             raise Http404
         return Response(ApiTokenSerializer(revoke_token(token)).data)
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """The personal tokens in the OpenAPI schema (registered when this module loads, with the URLconf)."""
+
+    target_class = "creditcontrol.tokens.ApiTokenAuthentication"
+    name = "apiToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal API token (`cc_…`, see /api/tokens/): `Authorization: Bearer <secret>`.",
+        }

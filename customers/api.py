@@ -2,6 +2,8 @@
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
@@ -14,6 +16,7 @@ from .filters import ContactFilter, CreditLimitChangeFilter, CustomerFilter
 from .models import Branch, Contact, CreditLimitChange, Customer, CustomerGroup, PaymentTerms
 
 
+@extend_schema_field(OpenApiTypes.INT)  # an id of the tenant's own rows
 class TenantRelatedField(serializers.PrimaryKeyRelatedField):
     """A related id that must belong to the current tenant; another tenant's id reads as nonexistent."""
 
