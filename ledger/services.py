@@ -9,7 +9,7 @@ who reacts (statistics, to-dos, promises).
 import datetime
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -21,6 +21,7 @@ from customers.models import Branch, Customer
 from . import arithmetic
 from .models import CREDIT_TYPES, DEBIT_TYPES, Application, DocumentType, LedgerEntry
 
+APPLICATION = Application._meta.db_table
 # What an application or its undo changes on an entry.
 _SETTLEMENT_FIELDS = [
     "remaining_amount",
@@ -46,21 +47,23 @@ def _settle(entry: LedgerEntry, remaining: Decimal, *, last_applied_on: datetime
 
 
 def _last_applied_on(entry_ids: list[int]) -> dict[int, datetime.date]:
-    """The latest posting date among each entry's active applications, either side, in one query."""
+    """The latest posting date among each entry's active applications, either side: one grouped query."""
     if not entry_ids:
         return {}
-    rows = (
-        Application.objects.filter(Q(applied_entry_id__in=entry_ids) | Q(applying_entry_id__in=entry_ids))
-        .filter(undone_on__isnull=True)
-        .values_list("applied_entry_id", "applying_entry_id", "posting_date")
-    )
-    last: dict[int, datetime.date] = {}
-    wanted = set(entry_ids)
-    for applied_id, applying_id, on in rows:
-        for entry_id in (applied_id, applying_id):
-            if entry_id in wanted and (entry_id not in last or on > last[entry_id]):
-                last[entry_id] = on
-    return last
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT entry_id, max(posting_date) FROM (
+                SELECT applied_entry_id AS entry_id, posting_date FROM {APPLICATION}
+                 WHERE tenant_id = %(tenant)s AND applied_entry_id = ANY(%(ids)s) AND undone_on IS NULL
+                UNION ALL
+                SELECT applying_entry_id, posting_date FROM {APPLICATION}
+                 WHERE tenant_id = %(tenant)s AND applying_entry_id = ANY(%(ids)s) AND undone_on IS NULL
+            ) active GROUP BY entry_id
+            """,
+            {"tenant": current_tenant().pk, "ids": list(entry_ids)},
+        )
+        return dict(cursor.fetchall())
 
 
 @transaction.atomic
