@@ -148,8 +148,12 @@ def _group_ancestry_check(group: CustomerGroup) -> None:
     """A group's parent, its parent's parent, ... must never reach the group itself."""
     if group.parent_id is None:
         return
-    parents = dict(CustomerGroup.objects.values_list("pk", "parent_id"))
-    codes = dict(CustomerGroup.objects.values_list("pk", "code"))
+    tree = {
+        pk: (parent_id, code)
+        for pk, parent_id, code in CustomerGroup.objects.values_list("pk", "parent_id", "code")
+    }
+    parents = {pk: parent_id for pk, (parent_id, _) in tree.items()}
+    codes = {pk: code for pk, (_, code) in tree.items()}
     chain, current, seen = [group.code], group.parent_id, set()
     while current is not None and current not in seen:
         seen.add(current)
