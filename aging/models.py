@@ -21,6 +21,8 @@ class AgingBasis(models.TextChoices):
 
 
 class AgingSetup(TenantOwned):
+    controller_scope = None  # setup: every member sees it
+
     basis = models.CharField(max_length=16, choices=AgingBasis.choices, default=AgingBasis.DUE_DATE)
     use_work_date = models.BooleanField(
         default=False, help_text="Age as of each user's work date instead of today (tenant time zone)"
@@ -37,6 +39,8 @@ class AgingSetup(TenantOwned):
 
 class AgingBand(TenantOwned):
     """Days past the basis date: [from_days, to_days]; None is open-ended on that side."""
+
+    controller_scope = None  # setup: every member sees it
 
     position = models.PositiveSmallIntegerField()
     label = models.CharField(max_length=40)
@@ -74,6 +78,8 @@ class CustomerStatistics(TenantOwned):
     `ledger_version` counts writes to the customer's ledger (and credit data); `calculated_version` is
     the version the figures were computed from. They differ exactly when the figures are stale.
     """
+
+    controller_scope = "customer"
 
     customer = models.OneToOneField(
         Customer, on_delete=models.CASCADE, primary_key=True, related_name="statistics"
@@ -148,6 +154,8 @@ class CustomerStatistics(TenantOwned):
 
 
 class RecalculationRun(TenantOwned):
+    controller_scope = None  # the tenant's runs: they hold no customer
+
     class Kind(models.TextChoices):
         ALL = "all", "Recalculate All"
         ENTRIES = "entries", "Recalculate Entries"
@@ -206,6 +214,8 @@ class RecalculationRun(TenantOwned):
 
 class KpiSnapshot(TenantOwned):
     """The tenant's headline figures on one day, taken by the nightly job, for trend charts."""
+
+    controller_scope = None  # tenant-wide figures: managers' (aging.selectors.kpi_history)
 
     date = models.DateField()
     taken_at = models.DateTimeField(auto_now=True)

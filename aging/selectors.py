@@ -6,8 +6,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
 
+from creditcontrol.scope import scoped_controller_id
 from creditcontrol.tenancy import current_tenant
 from customers.models import Customer
+from customers.selectors import customer_in_scope_sql
 from ledger import arithmetic
 from ledger.models import LedgerEntry
 
@@ -81,7 +83,8 @@ def customer_figures(
 
 def tenant_ar_as_of(*, as_of: datetime.date) -> tuple[Decimal, Decimal]:
     """(AR, current AR) of the tenant at the end of `as_of`: Σ remaining (LCY) of entries open then,
-    and of those not yet due (ledger.arithmetic: the balance as of a date)."""
+    and of those not yet due (ledger.arithmetic: the balance as of a date); a controller's customers'
+    within their scope."""
     remaining_lcy = arithmetic.remaining_lcy_from_taken_sql("e.amount", "e.amount_lcy", "m.taken")
     sql = f"""
         WITH remaining AS (
@@ -89,6 +92,7 @@ def tenant_ar_as_of(*, as_of: datetime.date) -> tuple[Decimal, Decimal]:
               FROM {ENTRY} e
               LEFT JOIN ({arithmetic.taken_as_of_by_entry_sql("%(tenant)s", "%(as_of)s")}) m ON m.entry_id = e.id
              WHERE e.tenant_id = %(tenant)s AND e.posting_date <= %(as_of)s
+               AND {customer_in_scope_sql("e.customer_id")}
         )
         SELECT COALESCE(SUM(remaining_lcy), 0),
                COALESCE(SUM(remaining_lcy) FILTER (WHERE due_date >= %(as_of)s), 0)
@@ -101,11 +105,12 @@ def tenant_ar_as_of(*, as_of: datetime.date) -> tuple[Decimal, Decimal]:
 
 
 def credit_sales(*, after: datetime.date, until: datetime.date) -> Decimal:
-    """Net credit sales (LCY) posted in (after, until]: invoices less credit memos."""
+    """Net credit sales (LCY) posted in (after, until]: invoices less credit memos (within the scope)."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT COALESCE(SUM(amount_lcy), 0) FROM {ENTRY} WHERE tenant_id = %s "
-            "AND document_type = ANY(%s) AND posting_date > %s AND posting_date <= %s",
+            "AND document_type = ANY(%s) AND posting_date > %s AND posting_date <= %s "
+            f"AND {customer_in_scope_sql('customer_id')}",
             [current_tenant().pk, list(CREDIT_SALES_TYPES), after, until],
         )
         return Decimal(cursor.fetchone()[0]).quantize(CENT)
@@ -166,6 +171,10 @@ def tenant_kpis(*, as_of: datetime.date) -> dict:
 
 
 def kpi_history(*, since: datetime.date | None = None):
+    """The daily snapshots: tenant-wide figures, so none within a controller's scope (whose other figures
+    are their own customers'; a trend of everyone's beside them would read as theirs)."""
+    if scoped_controller_id() is not None:
+        return KpiSnapshot.objects.none()
     snapshots = KpiSnapshot.objects.order_by("date")
     if since is not None:
         snapshots = snapshots.filter(date__gte=since)
@@ -203,11 +212,12 @@ def branch_open_figures(*, branch_id: int, as_of: datetime.date, top: int = 10) 
         f"COALESCE(SUM(e.remaining_amount_lcy) FILTER (WHERE {band_condition(b, basis)}), 0)" for b in bands
     )
     params = {"tenant": current_tenant().pk, "branch": branch_id, "as_of": as_of, "top": top}
+    in_scope = customer_in_scope_sql("e.customer_id")  # a controller's dashboard: their customers'
     per_customer = f"""
         SELECT e.customer_id, SUM(e.remaining_amount_lcy) AS balance,
                COALESCE(SUM(e.remaining_amount_lcy) FILTER (WHERE e.due_date < %(as_of)s), 0) AS overdue
           FROM {ENTRY} e
-         WHERE e.tenant_id = %(tenant)s AND e.is_open AND e.branch_id = %(branch)s
+         WHERE e.tenant_id = %(tenant)s AND e.is_open AND e.branch_id = %(branch)s AND {in_scope}
          GROUP BY e.customer_id
     """
     with connection.cursor() as cursor:
@@ -217,7 +227,7 @@ def branch_open_figures(*, branch_id: int, as_of: datetime.date, top: int = 10) 
                    COALESCE(SUM(e.remaining_amount_lcy) FILTER (WHERE e.due_date < %(as_of)s), 0),
                    COUNT(DISTINCT e.customer_id) FILTER (WHERE e.due_date < %(as_of)s){", " if bands else ""}{band_sums}
               FROM {ENTRY} e
-             WHERE e.tenant_id = %(tenant)s AND e.is_open AND e.branch_id = %(branch)s
+             WHERE e.tenant_id = %(tenant)s AND e.is_open AND e.branch_id = %(branch)s AND {in_scope}
             """,
             params,
         )

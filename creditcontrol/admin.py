@@ -13,7 +13,15 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "local_currency", "time_zone", "country"]
+    list_display = [
+        "name",
+        "slug",
+        "local_currency",
+        "time_zone",
+        "country",
+        "controllers_own_customers_only",
+    ]
+    list_filter = ["controllers_own_customers_only"]
     search_fields = ["name", "slug"]
     inlines = [MembershipInline]
 

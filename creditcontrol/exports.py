@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 from django.http import StreamingHttpResponse
 
+from .tenancy import current_tenant, tenant_context
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 _NUMBER = re.compile(r"^[+-]?\d[\d,]*(\.\d+)?$")
@@ -36,13 +38,19 @@ class _Echo:
 
 
 def csv_response(filename: str, header: list, rows: Iterable[list]) -> StreamingHttpResponse:
-    """A streamed CSV download of `header` and `rows`, every cell neutralised."""
+    """A streamed CSV download of `header` and `rows`, every cell neutralised.
+
+    The rows are read while the response is sent, after the view has returned and the request has left
+    its tenant: they are read in the view's tenant again, which the database's policies require.
+    """
     writer = csv.writer(_Echo())
+    tenant = current_tenant()
 
     def lines():
-        yield writer.writerow([cell(value) for value in header])
-        for row in rows:
-            yield writer.writerow([cell(value) for value in row])
+        with tenant_context(tenant):
+            yield writer.writerow([cell(value) for value in header])
+            for row in rows:
+                yield writer.writerow([cell(value) for value in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = attachment(filename)

@@ -24,6 +24,12 @@ class Tenant(models.Model):
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 country code")
     # Days after a promised payment date that a payment still keeps the promise (interactions).
     promise_grace_days = models.PositiveIntegerField(default=0)
+    # A credit controller sees and changes only the customers assigned to them (and those assigned to
+    # nobody); off, every controller works every customer. See creditcontrol.scope.
+    controllers_own_customers_only = models.BooleanField(
+        default=True,
+        help_text="Credit controllers see and change only their own customers (and unassigned ones).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -3,8 +3,9 @@
 The tenant comes from the URL (`/t/<slug>/...` for pages, `/api/t/<slug>/...` for the API) and the
 signed-in user's membership of it; nothing else may choose it. Tenant-owned models use
 `TenantManager`, which raises `TenantNotSet` when no tenant is active, so a forgotten scope is an
-error rather than a leak. `Model.objects.unscoped()` is the one named bypass (for the nightly
-scheduler and management commands that enter tenants one by one).
+error rather than a leak. `Model.objects.unscoped()` is the one named bypass of the manager; beneath it,
+the database's row-level policies (`creditcontrol.rowsecurity`) still hold the application to the
+current tenant, so only maintenance run as the tables' owner reaches every tenant's rows with it.
 """
 
 import contextvars
@@ -12,11 +13,17 @@ import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.apps import apps
 from django.db import models
+from django.db.backends.signals import connection_created
 from django.http import Http404
 from django.utils import timezone
 
+from . import rowsecurity
 from .models import Membership, Role, Tenant
+from .scope import enter as scope_enter
+from .scope import leave as scope_leave
+from .scope import narrow, scope_of, unscoped
 
 _current_tenant: contextvars.ContextVar[Tenant | None] = contextvars.ContextVar(
     "current_tenant", default=None
@@ -41,13 +48,39 @@ def current_tenant_or_none() -> Tenant | None:
     return _current_tenant.get()
 
 
+def _set_tenant(tenant: Tenant | None) -> contextvars.Token:
+    """Make `tenant` current, for the ORM (`TenantManager`) and for PostgreSQL's policies alike."""
+    token = _current_tenant.set(tenant)
+    rowsecurity.follow(tenant.pk if tenant is not None else None)
+    return token
+
+
+def _reset_tenant(token: contextvars.Token) -> None:
+    _current_tenant.reset(token)
+    tenant = _current_tenant.get()
+    rowsecurity.follow(tenant.pk if tenant is not None else None)
+
+
+def _tenant_on_new_connection(sender, connection, **kwargs) -> None:
+    """A connection opened inside a tenant (or reopened after a health check) starts in that tenant."""
+    tenant = _current_tenant.get()
+    with connection.cursor() as cursor:
+        rowsecurity.set_on(cursor, tenant.pk if tenant is not None else None)
+
+
+connection_created.connect(_tenant_on_new_connection, dispatch_uid="creditcontrol.tenancy")
+
+
 @contextmanager
 def tenant_context(tenant: Tenant) -> Iterator[Tenant]:
-    token = _current_tenant.set(tenant)
+    token = _set_tenant(tenant)
     try:
-        yield tenant
+        # Work that enters its tenant itself (tasks, imports, commands) is done for the tenant, not on a
+        # controller's behalf: no controller scope, even when it runs inside a request (eager tasks).
+        with unscoped():
+            yield tenant
     finally:
-        _current_tenant.reset(token)
+        _reset_tenant(token)
 
 
 class TenantQuerySet(models.QuerySet):
@@ -56,7 +89,8 @@ class TenantQuerySet(models.QuerySet):
 
 class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
     def get_queryset(self):
-        return super().get_queryset().filter(tenant=current_tenant())
+        # Within the tenant, a credit controller's request reaches only their customers' rows (scope.py).
+        return narrow(super().get_queryset().filter(tenant=current_tenant()))
 
     def none(self):
         """An empty queryset needs no tenant (schema generation and form defaults ask for one)."""
@@ -72,6 +106,10 @@ class TenantOwned(models.Model):
 
     objects = TenantManager()
 
+    # How a credit controller's scope reaches this model's rows (creditcontrol.scope): a foreign key to
+    # the user or to a scoped model; None for the tenant's setup rows. Every model says which, itself.
+    controller_scope: str | None = None
+
     class Meta:
         abstract = True
 
@@ -81,6 +119,23 @@ class TenantOwned(models.Model):
         elif self.tenant_id != current_tenant().pk:
             raise TenantNotSet("Refusing to save a row of another tenant.")
         super().save(*args, **kwargs)
+
+
+def tenant_owned_tables() -> tuple[list[str], list[tuple[str, str, str]]]:
+    """The tables that hold one tenant's rows: those of the `TenantOwned` models, and the many-to-many
+    tables between them, as (table, column naming the owning row, the owning row's table)."""
+    owned = [
+        model
+        for model in apps.get_models()
+        if issubclass(model, TenantOwned) and model._meta.managed and not model._meta.proxy
+    ]
+    joins = [
+        (field.remote_field.through._meta.db_table, field.m2m_column_name(), model._meta.db_table)
+        for model in owned
+        for field in model._meta.local_many_to_many
+        if field.remote_field.through._meta.auto_created
+    ]
+    return sorted(model._meta.db_table for model in owned), sorted(joins)
 
 
 def role_at_least(role: str, minimum: str) -> bool:
@@ -102,7 +157,8 @@ def enter_tenant(request, user, slug: str) -> Membership:
     leave_tenant(request)
     request.tenant = membership.tenant
     request.membership = membership
-    request._tenant_token = _current_tenant.set(membership.tenant)
+    request._tenant_token = _set_tenant(membership.tenant)
+    request._scope_token = scope_enter(scope_of(membership))
     # `override` remembers the zone it replaces, which `leave_tenant` puts back.
     request._tenant_time_zone = timezone.override(zoneinfo.ZoneInfo(membership.tenant.time_zone))
     request._tenant_time_zone.__enter__()
@@ -115,7 +171,8 @@ def leave_tenant(request) -> None:
     if token is None:
         return
     request._tenant_token = None
-    _current_tenant.reset(token)
+    scope_leave(request._scope_token)
+    _reset_tenant(token)
     request._tenant_time_zone.__exit__(None, None, None)
 
 

@@ -14,6 +14,8 @@ MONEY = {"max_digits": 18, "decimal_places": 2}
 class Branch(TenantOwned):
     """A location (Business Central's Location Code): customers and entries belong to one."""
 
+    controller_scope = None  # setup: every member sees it
+
     code = models.CharField(max_length=20)
     name = models.CharField(max_length=100)
 
@@ -26,6 +28,8 @@ class Branch(TenantOwned):
 
 
 class PaymentTerms(TenantOwned):
+    controller_scope = None  # setup: every member sees it
+
     class Rule(models.TextChoices):
         NET = "net", "Document date + days"
         END_OF_MONTH = "eom", "End of the document's month + days"
@@ -45,6 +49,8 @@ class PaymentTerms(TenantOwned):
 
 
 class CustomerGroup(TenantOwned):
+    controller_scope = None  # setup: every member sees it
+
     code = models.CharField(max_length=20)
     name = models.CharField(max_length=100)
     parent = models.ForeignKey(
@@ -63,6 +69,8 @@ class CustomerGroup(TenantOwned):
 
 
 class Customer(TenantOwned):
+    controller_scope = "controller"
+
     code = models.CharField(max_length=20, help_text="The ERP's customer number")
     name = models.CharField(max_length=200)
     customer_type = models.CharField(max_length=40, blank=True)
@@ -112,6 +120,8 @@ class Customer(TenantOwned):
 
 
 class Contact(TenantOwned):
+    controller_scope = "customer"
+
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(max_length=200)
     position = models.CharField(max_length=100, blank=True)
@@ -140,6 +150,8 @@ class Contact(TenantOwned):
 
 class CreditLimitChange(TenantOwned):
     """One change (or confirmation) of a customer's credit limit: who, when, from what to what, and why."""
+
+    controller_scope = "customer"
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="credit_limit_changes")
     changed_at = models.DateTimeField()

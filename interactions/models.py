@@ -20,6 +20,8 @@ from ledger.models import LedgerEntry
 class StatusCode(TenantOwned):
     """A tenant-defined credit-control status of an entry (Clever Credit's Status Code)."""
 
+    controller_scope = None  # setup: every member sees it
+
     code = models.CharField(max_length=20)
     description = models.CharField(max_length=100, blank=True)
     promised = models.BooleanField(default=False, help_text="Asks for a promised payment date and amount")
@@ -51,6 +53,8 @@ class InteractionType(models.TextChoices):
 
 
 class Interaction(TenantOwned):
+    controller_scope = "customer"
+
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interactions")
     interaction_type = models.CharField(
         max_length=12, choices=InteractionType.choices, default=InteractionType.PHONE_CALL
@@ -81,6 +85,8 @@ class Interaction(TenantOwned):
 class InteractionLine(TenantOwned):
     """One of the customer's entries on an interaction; `selected` is the tick the controller sets."""
 
+    controller_scope = "interaction"
+
     interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="lines")
     entry = models.ForeignKey(LedgerEntry, on_delete=models.CASCADE, related_name="+")
     selected = models.BooleanField(default=False)
@@ -94,6 +100,8 @@ class InteractionLine(TenantOwned):
 
 class EntryUpdate(TenantOwned):
     """What "Update selected entries" wrote onto one entry, during which interaction, by whom."""
+
+    controller_scope = "interaction"
 
     interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="entry_updates")
     entry = models.ForeignKey(LedgerEntry, on_delete=models.CASCADE, related_name="+")
@@ -129,6 +137,8 @@ class Promise(TenantOwned):
     promised date plus the tenant's grace days add up to the promised amount (for a full-amount
     promise: the entries' remaining amount when it was made); broken when that date has passed.
     """
+
+    controller_scope = "customer"
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="promises")
     interaction = models.ForeignKey(
@@ -167,6 +177,8 @@ class Promise(TenantOwned):
 
 
 class PromiseEntry(TenantOwned):
+    controller_scope = "promise"
+
     promise = models.ForeignKey(Promise, on_delete=models.CASCADE, related_name="promise_entries")
     entry = models.ForeignKey(LedgerEntry, on_delete=models.CASCADE, related_name="+")
     remaining_amount_at_promise = models.DecimalField(**MONEY)
@@ -191,6 +203,8 @@ class ToDoStatus(models.TextChoices):
 
 
 class ToDo(TenantOwned):
+    controller_scope = "customer"
+
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="todos")
     kind = models.CharField(max_length=16, choices=ToDoKind.choices, default=ToDoKind.MANUAL)
     description = models.CharField(max_length=250)
@@ -239,6 +253,8 @@ class ToDo(TenantOwned):
 
 class ToDoEntry(TenantOwned):
     """An entry a to-do watches: when every one of them is paid, the to-do closes itself."""
+
+    controller_scope = "todo"
 
     todo = models.ForeignKey(ToDo, on_delete=models.CASCADE, related_name="watched")
     entry = models.ForeignKey(LedgerEntry, on_delete=models.CASCADE, related_name="+")

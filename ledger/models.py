@@ -36,6 +36,8 @@ CREDIT_TYPES = (DocumentType.PAYMENT, DocumentType.CREDIT_MEMO)
 class LedgerEntry(TenantOwned):
     """A customer ledger entry. Its `id` is the entry no. (unique, ascending as entries are recorded)."""
 
+    controller_scope = "customer"
+
     # The composite indexes below lead with tenant and with customer, so the plain foreign-key indexes
     # Django would add are left out: every index costs on each of the millions of rows an ERP feed loads.
     # One composite foreign key, (customer_id, tenant_id) -> customers_customer (id, tenant_id) (migration
@@ -177,6 +179,8 @@ class Application(TenantOwned):
     amount (and, with the opposite sign, off the applying entry's). Undoing keeps the row and dates the
     undo, so balances as of earlier dates stay what they were.
     """
+
+    controller_scope = "applied_entry"
 
     external_id = models.CharField(max_length=100, null=True, blank=True)
     applying_entry = models.ForeignKey(

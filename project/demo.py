@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from aging.models import CustomerStatistics
 from aging.services import statistics_rows_ensure
 from creditcontrol.models import Membership, Role, Tenant
+from creditcontrol.rowsecurity import owner_connection
 from creditcontrol.setup import tenant_initialise
 from creditcontrol.tenancy import tenant_context
 from customers.models import Branch, Customer, CustomerGroup, PaymentTerms
@@ -147,8 +148,11 @@ def demo_calls(tenant: Tenant, *, count: int = 12) -> int:
 
 
 def tenant_seed(tenant: Tenant, *, customers: int, entries: int, progress: Progress) -> dict:
-    """Fill a tenant with `customers` customers and about `entries` ledger entries (once: skips a filled one)."""
-    with tenant_context(tenant):
+    """Fill a tenant with `customers` customers and about `entries` ledger entries (once: skips a filled one).
+
+    Seeding is maintenance: it runs as the tables' owner, which may set the big load's indexes aside.
+    """
+    with owner_connection(), tenant_context(tenant):
         if Customer.objects.exists():
             progress(f"{tenant.slug}: already has data, left as it is")
             return {"customers": Customer.objects.count(), "skipped": True}

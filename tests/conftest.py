@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from rest_framework.test import APIClient
 
+from creditcontrol import rowsecurity
 from creditcontrol.celery import app
 from creditcontrol.models import Membership, Role, Tenant
 from creditcontrol.tenancy import tenant_context
@@ -28,6 +29,20 @@ def _database_url_for(name: str) -> str:
     """
     url = urlsplit(os.environ["DATABASE_URL"])
     return urlunsplit(url._replace(path=url.path.rsplit("/", 1)[0] + f"/{name}"))
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The test databases are made, migrated and dropped by the tables' owner, as in production."""
+    rowsecurity.use_owner()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """...and the tests run as the application's role, under the tenant policies, as in production."""
+    rowsecurity.use_app_role()
+    yield
+    rowsecurity.use_owner()
 
 
 @pytest.fixture

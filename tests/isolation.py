@@ -1,10 +1,17 @@
-"""The second-tenant check: every tenant page and endpoint, asked by a user of another tenant.
+"""The second-tenant check and the controller check: every tenant page and endpoint, asked by a user of
+another tenant, and by a credit controller of the same tenant about another controller's customer.
 
 `TENANT_ROUTES` names every URL that carries a tenant slug, with how to fill its arguments from
-tenant A's objects. `tests/test_isolation.py` fails when a route exists that is not listed here, so a
-new page or endpoint cannot skip the check.
+tenant A's objects (`one_customer_of_everything`). `tests/test_isolation.py` fails when a route exists
+that is not listed here, and `tests/test_controller_scope.py` when a route listed here has no
+`CONTROLLER_SCOPE` answer, so a new page or endpoint cannot skip either check.
 """
 
+import re
+from decimal import Decimal
+from types import SimpleNamespace
+
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import get_resolver
 
 
@@ -104,3 +111,108 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
 
 # Path parameters that are not an object's id.
 PARAMETER_LITERALS = {"kind": "entries"}
+
+
+def route_path(format_string: str, slug: str, obj) -> str:
+    """A route's path in tenant `slug`, its other parameter filled with `obj`'s id (or a made-up one)."""
+    values = {"tenant_slug": slug}
+    for param in re.findall(r"%\((\w+)\)s", format_string):
+        if param in PARAMETER_LITERALS:
+            values[param] = PARAMETER_LITERALS[param]
+        elif param != "tenant_slug":
+            values[param] = obj.pk if obj is not None else "00000000-0000-0000-0000-000000000001"
+    return format_string % values
+
+
+# How a credit controller meets another controller's customer on each route (tests/test_controller_scope.py;
+# creditcontrol/scope.py). Every route of TENANT_ROUTES must be here:
+#   "404"     the path names the other controller's customer or one of its rows: 404, as a missing one
+#   "absent"  a list, dashboard, report, export or form: 200, with none of the other controller's rows
+#   "refused" a write that names customers in its body: the other controller's is refused as unknown
+#             (each has its probe in tests/test_controller_scope.py REFUSALS)
+#   "shared"  the tenant's setup, jobs or a personal setting, no customer's: answered as to any member
+#   "role"    not a controller's page at all: 403 before anything is looked up
+CONTROLLER_SCOPE: dict[str, str] = {
+    **{name: "404" for name, (_method, key) in TENANT_ROUTES.items() if key},
+    **{name: "absent" for name, (method, key) in TENANT_ROUTES.items() if method == "get" and not key},
+    # setup rows and the tenant's jobs: a controller sees them like any member
+    "aging-recalculation-progress": "shared",
+    "recalculation-detail": "shared",
+    "branch-detail": "shared",
+    "customer-group-detail": "shared",
+    "payment-terms-detail": "shared",
+    "status-code-detail": "shared",
+    "credit-list-columns": "shared",  # one's own columns
+    # writes that name customers in their body
+    "credit-list-recalculate": "refused",
+    "aging-recalculation-start": "refused",
+    "entry-record-payment": "refused",
+    # a tenant admin's or a manager's pages
+    "aging-setup": "role",
+    "ledger-import": "role",
+    "ledger-import-job": "role",
+    "ledger-import-progress": "role",
+    "ledger-import-api": "role",
+}
+
+
+def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, controller=None) -> dict:
+    """One customer of `tenant` (assigned to `controller`) with one row of everything a customer has,
+    each marked `marker`, and the tenant's setup rows and jobs, marked `setup_marker`: the objects that
+    fill TENANT_ROUTES' ids, by key. Call it inside the tenant."""
+    from aging.services import recalculate_all
+    from customers.models import Contact, CustomerGroup
+    from customers.services import credit_limit_change
+    from interactions.services import entries_update, interaction_create, status_code_create, todo_create
+    from ledger.imports.jobs import import_job_start
+    from ledger.services import entries_apply
+    from tests import factories
+    from tests.factories import D
+
+    branch = factories.branch(code=f"{setup_marker}-BR")
+    group = CustomerGroup.objects.create(code=f"{setup_marker}-GRP", name=setup_marker)
+    customer = factories.customer(
+        code=f"{marker}-C", name=f"{marker} Customer", branch=branch, group=group, controller=controller
+    )
+    contact = Contact.objects.create(customer=customer, name=f"{marker} Contact")
+    invoice = factories.invoice(customer, f"{marker}-INV", "2026-01-10", "100.00")
+    payment = factories.payment(customer, f"{marker}-PAY", "2026-01-20", "40.00")
+    application = entries_apply(
+        applying_entry_id=payment.pk, applied_entry_id=invoice.pk, posting_date=D("2026-01-20")
+    )
+    change = credit_limit_change(customer=customer, new_limit_lcy=Decimal("1000"), note=marker)
+    upload = SimpleUploadedFile(
+        "customers.csv", f"code,name\n{setup_marker}-C2,{setup_marker} Two\n".encode()
+    )
+    job_id = import_job_start(tenant=tenant, kind="customers", upload=upload, user=None)
+    status_code = status_code_create(code=f"{setup_marker}-SC", description=setup_marker, promised=True)
+    interaction = interaction_create(
+        customer=customer,
+        description=f"{marker} call",
+        notes=marker,
+        next_interaction_date=D("2099-01-05"),
+    )
+    promise = entries_update(
+        interaction=interaction,
+        status_code=status_code,
+        entry_ids=[invoice.pk],
+        promised_full_amount=True,
+        promised_payment_date=D("2099-01-01"),
+    )["promise"]
+    todo = todo_create(customer=customer, description=f"{marker} to-do", due_date=D("2099-01-02"))
+    return {
+        "import_job": SimpleNamespace(pk=job_id),
+        "recalculation_run": recalculate_all(trigger="command"),
+        "customer": customer,
+        "contact": contact,
+        "invoice": invoice,
+        "application": application,
+        "credit_limit_change": change,
+        "branch": branch,
+        "group": group,
+        "payment_terms": customer.payment_terms,
+        "status_code": status_code,
+        "interaction": interaction,
+        "promise": promise,
+        "todo": todo,
+    }

@@ -79,6 +79,16 @@ DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Row-level security (creditcontrol.rowsecurity): DATABASE_URL names the tables' owner, which migrates;
+# the application itself connects as DATABASE_APP_USER, which owns nothing and is held by the tenant
+# policies. An empty DATABASE_APP_USER runs everything as the owner, without the second wall.
+DATABASE_APP_USER = env("DATABASE_APP_USER", default="creditcontrol_app")
+DATABASE_APP_PASSWORD = env("DATABASE_APP_PASSWORD", default="")
+DATABASES["default"]["OWNER_USER"] = DATABASES["default"]["USER"]
+DATABASES["default"]["OWNER_PASSWORD"] = DATABASES["default"]["PASSWORD"]
+if DATABASE_APP_USER:
+    DATABASES["default"]["USER"] = DATABASE_APP_USER
+    DATABASES["default"]["PASSWORD"] = DATABASE_APP_PASSWORD
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")

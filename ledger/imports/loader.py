@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 from django.db import connection, transaction
 
-from creditcontrol import changes
+from creditcontrol import changes, rowsecurity
 from creditcontrol.tenancy import current_tenant
 
 from .formats import FORMATS, Format, RowError
@@ -206,7 +206,7 @@ def _statistics_refresh(cursor, table: str, *, written: int) -> None:
     cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
     known = cursor.fetchone()[0]
     if known <= 0 or written >= known / 10:
-        cursor.execute(f"ANALYZE {table}")
+        rowsecurity.analyze(cursor, table)
 
 
 def _create_staging(cursor, fmt: Format) -> None:

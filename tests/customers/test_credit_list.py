@@ -42,7 +42,21 @@ def codes(html):
     return re.findall(r'data-column="code"[^>]*>\s*<a [^>]*>(\w+)</a>', html)
 
 
-def test_controller_starts_on_own_customers_and_can_see_all(book):
+def test_controller_starts_on_own_customers_and_clearing_the_filter_adds_the_unassigned(book):
+    """By default a controller works only their own customers (and those assigned to nobody)."""
+    client = book["client"]
+    client.force_login(book["carol"])
+    assert codes(client.get("/t/alpha/customers/credit/").content.decode()) == ["C1"]
+    cleared = client.get("/t/alpha/customers/credit/?controller=&sort=-overdue").content.decode()
+    assert codes(cleared) == ["C1", "TMP"]
+    assert (
+        codes(client.get(f"/t/alpha/customers/credit/?controller={book['dave'].pk}").content.decode()) == []
+    )
+
+
+def test_controller_can_see_all_when_the_tenant_opens_the_list(book):
+    book["tenant"].controllers_own_customers_only = False
+    book["tenant"].save()
     client = book["client"]
     client.force_login(book["carol"])
     assert codes(client.get("/t/alpha/customers/credit/").content.decode()) == ["C1"]

@@ -965,5 +965,6 @@ def test_closing_a_todo_with_a_nul_in_the_reason_says_so(world):
 
     assert response.status_code == 200
     assert '<li class="error">Reason: Null characters are not allowed.</li>' in response.content.decode()
-    todo.refresh_from_db()
+    with tenant_context(world.tenant):
+        todo.refresh_from_db()
     assert todo.status == "open"

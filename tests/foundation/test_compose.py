@@ -179,7 +179,7 @@ def test_production_settings_load_from_the_compose_environment_alone(compose):
     probe = (
         "import json, django; django.setup(); from django.conf import settings as s; "
         "print(json.dumps({'debug': s.DEBUG, 'db': [s.DATABASES['default'][k] for k in "
-        "('HOST', 'NAME', 'USER')], 'cache': s.CACHES['default']['LOCATION'], 'broker': s.CELERY_BROKER_URL, "
+        "('HOST', 'NAME', 'USER', 'OWNER_USER')], 'cache': s.CACHES['default']['LOCATION'], 'broker': s.CELERY_BROKER_URL, "
         "'hosts': s.ALLOWED_HOSTS, 'secret': s.SECRET_KEY, 'log': s.LOGGING['handlers']['stderr']['formatter']}))"
     )
 
@@ -191,7 +191,7 @@ def test_production_settings_load_from_the_compose_environment_alone(compose):
     loaded = json.loads(result.stdout.strip().splitlines()[-1])
     assert loaded == {
         "debug": False,
-        "db": ["postgres", "creditcontrol", "creditcontrol"],
+        "db": ["postgres", "creditcontrol", "creditcontrol_app", "creditcontrol"],
         "cache": "redis://redis:6379/0",
         "broker": "redis://redis:6379/0",
         "hosts": ["localhost", "127.0.0.1"],

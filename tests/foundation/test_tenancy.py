@@ -108,16 +108,6 @@ def test_the_scoped_manager_sees_only_the_active_tenants_rows(tenant_a, tenant_b
         assert not Customer.objects.filter(code="A1").exists()
 
 
-def test_unscoped_reaches_every_tenants_rows_without_a_tenant(tenant_a, tenant_b):
-    for tenant, code in ((tenant_a, "A1"), (tenant_b, "B1")):
-        with tenant_context(tenant):
-            Customer.objects.create(code=code, name=f"Customer {code}")
-
-    rows = Customer.objects.unscoped().order_by("code").values_list("code", "tenant__slug")
-
-    assert list(rows) == [("A1", "alpha"), ("B1", "beta")]
-
-
 def test_a_row_of_another_tenant_cannot_be_saved_from_inside_a_tenant(tenant_a, tenant_b):
     with tenant_context(tenant_a):
         customer = Customer.objects.create(code="A1", name="Alpha's customer")
