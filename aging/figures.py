@@ -103,6 +103,9 @@ def _customers_sql(
     # For a range the planner then reads just those customers; for a list of ids the extra condition
     # would only shrink its row estimates, into nested loops over whole aggregates.
     customers = "" if restrict_to_ids else customer_scope("c.id", restrict_to_ids=False, chunk=chunk)
+    # The last payment's row is looked up among this scope's payments only: joined by hash (a plan that
+    # must not nest, aging/services/recalculation.py), it would otherwise read every payment of the tenant.
+    last_payments = customer_scope("lp.customer_id", restrict_to_ids=restrict_to_ids, chunk=chunk)
     return f"""
         SELECT s.customer_id, s.ledger_version AS snap_version, c.credit_limit_lcy, c.blocked,
                COALESCE(o.entries_count, 0) + COALESCE(cl.entries_count, 0) + COALESCE(p.entries_count, 0)
@@ -166,7 +169,7 @@ def _customers_sql(
           LEFT JOIN ledger_ledgerentry lp
             ON lp.tenant_id = %(tenant)s AND lp.customer_id = p.customer_id AND lp.document_type = 'payment'
            AND lp.posting_date = DATE '1970-01-01' + (p.last_payment_key >> {_ENTRY_NO_BITS})::int
-           AND lp.id = p.last_payment_key & {_ENTRY_NO_SPAN - 1}
+           AND lp.id = p.last_payment_key & {_ENTRY_NO_SPAN - 1} {last_payments}
           LEFT JOIN ({todos}) t ON t.customer_id = s.customer_id
          WHERE s.tenant_id = %(tenant)s {statistics} {customers}
     """

@@ -25,7 +25,8 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from psycopg2 import errors, sql
-from psycopg2.extensions import TRANSACTION_STATUS_INERROR
+
+from .sql import transaction_failed
 
 SETTING = "app.tenant_id"
 POLICY = "tenant_isolation"
@@ -46,9 +47,7 @@ def follow(tenant_id: int | None, using: str = DEFAULT_DB_ALIAS) -> None:
     the transaction started with, which is the enclosing context's.
     """
     connection = connections[using]
-    if connection.connection is None or connection.needs_rollback:
-        return
-    if connection.connection.get_transaction_status() == TRANSACTION_STATUS_INERROR:
+    if connection.connection is None or transaction_failed(connection):
         return
     with connection.cursor() as cursor:
         set_on(cursor, tenant_id)

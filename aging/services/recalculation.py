@@ -9,6 +9,7 @@ computed from a newer snapshot (`calculated_version <= snapshot`).
 
 import concurrent.futures
 import contextlib
+import dataclasses
 import datetime
 import functools
 import itertools
@@ -16,22 +17,22 @@ import logging
 import threading
 import time
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from creditcontrol.errors import DomainError
 from creditcontrol.models import Tenant
-from creditcontrol.sql import ID_MAX
+from creditcontrol.sql import ID_MAX, transaction_failed
 from creditcontrol.tenancy import current_tenant, tenant_context
 from customers.models import Customer
 
 from ..figures import FIGURE_COLUMNS, Chunk, customer_scope, figures_params, figures_sql
-from ..models import AgingBand, AgingSetup, RecalculationRun
+from ..models import AgingBand, AgingSetup, CustomerStatistics, RecalculationRun
 from .kpis import kpi_snapshot_take
 from .setup import aging_setup_get
 from .statistics import recalculate_entries_debounce_clear, statistics_rows_ensure
@@ -123,7 +124,7 @@ def _statistics_write(
 
 def _succeed(run: RecalculationRun, progress: Progress | None, *, took: str = "") -> None:
     run.step = f"Done: {run.customers_count:,} customers, {run.entries_count:,} entries"
-    _finish(run, status=RecalculationRun.Status.SUCCEEDED)
+    _finish(run, status=RecalculationRun.Status.SUCCEEDED, message=run.message)  # customers left stale
     if progress is not None:
         progress(f"100% {run.step}{took}")
 
@@ -358,7 +359,9 @@ def _recalculate_all_locked(
         )
         sql = functools.partial(figures_sql, bands=bands, basis=basis, restrict_to_ids=False)
         if len(groups) == 1:
-            counts = [_ranges_write(cursor, groups[0], sql=sql, params=params, parallel_workers=True)]
+            counts = [
+                _ranges_write_isolating(cursor, groups[0], sql=sql, params=params, parallel_workers=True)
+            ]
         else:
 
             def done(finished: int) -> None:
@@ -366,8 +369,9 @@ def _recalculate_all_locked(
                 _step(run, percent, f"{finished} of {len(groups)} connections done", progress)
 
             counts = _ranges_write_in_parallel(tenant, groups, sql=sql, params=params, done=done)
-        run.customers_count = sum(customers for customers, _ in counts)
-        run.entries_count = sum(entries for _, entries in counts)
+        written = _Written.total(counts)
+        run.customers_count, run.entries_count = written.customers, written.entries
+        run.message = _left_stale_message(written.failed)
         if trigger == "nightly":
             _step(run, 90, "Taking the KPI snapshot", progress)
             kpi_snapshot_take(as_of=as_of)
@@ -397,6 +401,123 @@ def _range_groups(cursor, connections: int) -> list[list[Chunk]]:
     return [chunks[i : i + size] for i in range(0, len(chunks), size)]
 
 
+# How the figures statement is planned, whatever the planner believes of the tables:
+# - No nested loops. The statement merges streams that are each in customer order (three aggregates and
+#   the statistics rows, aging/figures.py); merge and hash joins read each once. The planner picks a
+#   nested loop when it believes a range holds a customer or two, which is what it believes of a table
+#   just loaded and not yet analysed, and then re-runs each aggregate once per customer: 10,000 customers
+#   took 135 s instead of 1.8 s (docs/benchmarks.md). Each statement reads each row of its customers
+#   once, or not at all, with these plans; none can turn quadratic.
+# - No JIT: the same wrong belief (or an overestimate) would compile for ~0.7 s a query that runs in less.
+_FIGURES_PLANNER = {"enable_nestloop": "off", "jit": "off"}
+
+
+@contextlib.contextmanager
+def _planner_set(cursor, planner: dict[str, str]) -> Iterator[None]:
+    """Planner settings for the statements of the block, on this connection (put back afterwards)."""
+    for name, value in planner.items():
+        cursor.execute(f"SET {name} = {value}")
+    try:
+        yield
+    finally:
+        if not transaction_failed(connection):  # else its rollback puts them back
+            for name in planner:
+                cursor.execute(f"RESET {name}")
+
+
+# What one customer's data can make a statement fail with (a value out of range, a broken constraint):
+# that customer is left stale, with the reason on the run, and the others are written. Anything else
+# (the connection lost, a cancelled statement, a bug) fails the run as before.
+_CUSTOMER_ERRORS = (DataError, IntegrityError)
+_STALE_LISTED = 10
+
+
+@dataclasses.dataclass
+class _Written:
+    customers: int = 0
+    entries: int = 0
+    failed: list[tuple[int, str]] = dataclasses.field(default_factory=list)  # (customer id, error)
+
+    @classmethod
+    def total(cls, parts: "Iterable[_Written]") -> "_Written":
+        total = cls()
+        for part in parts:
+            total.customers += part.customers
+            total.entries += part.entries
+            total.failed += part.failed
+        return total
+
+
+def _isolating(cursor, part, *, write, halves, customer) -> _Written:
+    """`write(cursor, part)` in a transaction of its own; when one customer's data makes it fail, the
+    part is halved (`halves(cursor, part)`) and each half written the same way, down to the customer
+    (`customer(part)`, when `halves` gives nothing), who is left out with the error. A good run pays for
+    nothing of this but one savepoint per part; a bad customer costs about log2(customers) retries."""
+    try:
+        with transaction.atomic():
+            customers, entries = write(cursor, part)
+        return _Written(customers, entries)
+    except _CUSTOMER_ERRORS as exc:
+        parts = halves(cursor, part)
+        if not parts:
+            failed = customer(part)
+            logger.warning("Recalculation left customer %s stale: %s", failed, exc)
+            return _Written(failed=[(failed, str(exc).strip().splitlines()[0])])
+        return _Written.total(
+            _isolating(cursor, half, write=write, halves=halves, customer=customer) for half in parts
+        )
+
+
+def _range_halves(cursor, chunks: list[Chunk]) -> list[list[Chunk]]:
+    """Adjacent ranges in two groups; one range in two ranges of about as many customers; one customer
+    in none."""
+    if len(chunks) > 1:
+        middle = len(chunks) // 2
+        return [chunks[:middle], chunks[middle:]]
+    ((low, high),) = chunks
+    cursor.execute(
+        "SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY customer_id), COUNT(*) "
+        "FROM aging_customerstatistics WHERE tenant_id = %s AND customer_id > %s AND customer_id <= %s",
+        [current_tenant().pk, low, high],
+    )
+    middle, count = cursor.fetchone()
+    return [[(low, middle)], [(middle, high)]] if count > 1 else []
+
+
+def _range_customer(chunks: list[Chunk]) -> int:
+    """The one customer of a range that `_range_halves` cannot split."""
+    ((low, high),) = chunks
+    return (
+        CustomerStatistics.objects.filter(customer_id__gt=low, customer_id__lte=high)
+        .values_list("customer_id", flat=True)
+        .get()
+    )
+
+
+def _left_stale_message(failed: list[tuple[int, str]]) -> str:
+    """What the run says of the customers it could not recalculate (they keep their stale figures)."""
+    if not failed:
+        return ""
+    codes = dict(Customer.objects.filter(pk__in=[pk for pk, _ in failed]).values_list("pk", "code"))
+    listed = "; ".join(f"{codes.get(pk, pk)}: {error}" for pk, error in failed[:_STALE_LISTED])
+    more = f"; and {len(failed) - _STALE_LISTED} more" if len(failed) > _STALE_LISTED else ""
+    return (
+        f"{len(failed)} customer{'s' if len(failed) > 1 else ''} could not be recalculated and "
+        f"{'keep' if len(failed) > 1 else 'keeps'} the figures of before (still stale): {listed}{more}"
+    )
+
+
+def _ranges_write_isolating(
+    cursor, chunks: list[Chunk], *, sql, params: dict, parallel_workers: bool
+) -> _Written:
+    """`_ranges_write`, one bad customer leaving only itself out (`_isolating`)."""
+
+    def write(cursor, part: list[Chunk]) -> tuple[int, int]:
+        return _ranges_write(cursor, part, sql=sql, params=params, parallel_workers=parallel_workers)
+
+    return _isolating(cursor, chunks, write=write, halves=_range_halves, customer=_range_customer)
+
+
 def _ranges_write(
     cursor, chunks: list[Chunk], *, sql, params: dict, parallel_workers: bool
 ) -> tuple[int, int]:
@@ -407,23 +528,27 @@ def _ranges_write(
     Append: none may scan a part of a range, which would split customers and leave partial aggregates
     to combine); without, the connection is one of several working side by side and works alone.
     """
-    name, value = (
-        ("min_parallel_index_scan_size", "'1TB'")
-        if parallel_workers
-        else ("max_parallel_workers_per_gather", "0")
-    )
-    cursor.execute("SET jit = off")  # no JIT compile to pay for
-    cursor.execute(f"SET {name} = {value}")
-    try:
+    planner = {
+        **_FIGURES_PLANNER,
+        **(
+            {"min_parallel_index_scan_size": "'1TB'"}
+            if parallel_workers
+            else {"max_parallel_workers_per_gather": "0"}
+        ),
+    }
+    with _planner_set(cursor, planner):
         cursor.execute("DROP TABLE IF EXISTS aging_fresh")
-        cursor.execute(f"CREATE TEMP TABLE aging_fresh AS {sql(chunks=chunks)}", params)
-        scope = customer_scope("s.customer_id", restrict_to_ids=False, chunk=(chunks[0][0], chunks[-1][1]))
-        return _statistics_write(cursor, source="aging_fresh", scope=scope, params=params, narrow_join=True)
-    finally:
-        if not connection.needs_rollback:
-            cursor.execute("DROP TABLE IF EXISTS aging_fresh")
-            cursor.execute("RESET jit")
-            cursor.execute(f"RESET {name}")
+        try:
+            cursor.execute(f"CREATE TEMP TABLE aging_fresh AS {sql(chunks=chunks)}", params)
+            scope = customer_scope(
+                "s.customer_id", restrict_to_ids=False, chunk=(chunks[0][0], chunks[-1][1])
+            )
+            return _statistics_write(
+                cursor, source="aging_fresh", scope=scope, params=params, narrow_join=True
+            )
+        finally:
+            if not transaction_failed(connection):  # else its rollback drops it
+                cursor.execute("DROP TABLE IF EXISTS aging_fresh")
 
 
 def _ranges_write_in_parallel(
@@ -440,7 +565,7 @@ def _ranges_write_in_parallel(
     def write(chunks: list[Chunk]) -> tuple[int, int]:
         try:
             with tenant_context(tenant), connection.cursor() as cursor:
-                return _ranges_write(cursor, chunks, sql=sql, params=params, parallel_workers=False)
+                return _ranges_write_isolating(cursor, chunks, sql=sql, params=params, parallel_workers=False)
         finally:
             connection.close()  # the thread's own connection
 
@@ -528,20 +653,21 @@ def _entries_write(run: RecalculationRun, ids: list[int], progress: Progress | N
     as_of = tenant.today()
     bands, basis = _bands_and_basis()
     _step(run, 10, f"Recalculating {len(ids):,} customers as of {as_of:%Y-%m-%d}", progress)
-    params = figures_params(tenant_id=tenant.pk, as_of=as_of, ids=ids)
     source = f"({figures_sql(bands=bands, basis=basis, restrict_to_ids=True)})"
     scope = customer_scope("s.customer_id", restrict_to_ids=True)
-    with connection.cursor() as cursor:
-        # The planner overestimates the rows a list of customers reaches, which would trigger JIT
-        # compilation (~0.7 s) for a query that then runs in a fraction of that.
-        cursor.execute("SET jit = off")
-        try:
-            run.customers_count, run.entries_count = _statistics_write(
-                cursor, source=source, scope=scope, params=params
-            )
-        finally:
-            if not connection.needs_rollback:
-                cursor.execute("RESET jit")
+
+    def write(cursor, part: list[int]) -> tuple[int, int]:
+        params = figures_params(tenant_id=tenant.pk, as_of=as_of, ids=part)
+        return _statistics_write(cursor, source=source, scope=scope, params=params)
+
+    def halves(cursor, part: list[int]) -> list[list[int]]:
+        middle = len(part) // 2
+        return [part[:middle], part[middle:]] if middle else []
+
+    with connection.cursor() as cursor, _planner_set(cursor, _FIGURES_PLANNER):
+        written = _isolating(cursor, sorted(ids), write=write, halves=halves, customer=lambda part: part[0])
+    run.customers_count, run.entries_count = written.customers, written.entries
+    run.message = _left_stale_message(written.failed)
 
 
 def _queue_reachable(app) -> bool:
