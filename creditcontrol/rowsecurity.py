@@ -91,16 +91,25 @@ def use_app_role(using: str = DEFAULT_DB_ALIAS) -> None:
 
 
 @contextmanager
-def owner_connection(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
-    """Run the block as the tables' owner: schema changes, seeding, maintenance. Not for requests."""
+def _connected_as(switch, using: str) -> Iterator[None]:
     connection = connections[using]
     before = {key: connection.settings_dict[key] for key in ("USER", "PASSWORD")}
-    use_owner(using)
+    switch(using)
     try:
         yield
     finally:
         if not connection.in_atomic_block:
             _switch(connection, before)
+
+
+def owner_connection(using: str = DEFAULT_DB_ALIAS):
+    """Run the block as the tables' owner: schema changes, seeding, maintenance. Not for requests."""
+    return _connected_as(use_owner, using)
+
+
+def app_connection(using: str = DEFAULT_DB_ALIAS):
+    """Run the block as the application's role (inside maintenance: what a benchmark times)."""
+    return _connected_as(use_app_role, using)
 
 
 class RowSecurityNotInstalled(RuntimeError):

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.db.models import F
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from aging.models import AgingBand, AgingBasis, CustomerStatistics
-from customers.models import Customer
 
 
 @dataclass(frozen=True)
@@ -88,28 +89,32 @@ def credit_list(*, queryset, sort: str, columns: list[Column]):
     ).order_by(order, "customer_id")
 
 
-def entries_link(
-    *,
-    branch=None,
-    ledger_url: str,
-    customer: Customer,
-    key: str,
-    statistics: CustomerStatistics | None,
-    bands: dict[int, AgingBand],
-    basis: str,
-) -> str | None:
-    """The ledger entries page filtered to exactly the entries behind one figure of one customer."""
-    params: dict[str, str] = {"customer": str(customer.pk)}
-    if branch is not None:
-        params["branch"] = str(branch.pk)
-    as_of = statistics.as_of_date if statistics and statistics.as_of_date else None
+def _figure_params(
+    key: str, as_of: datetime.date | None, bands: dict[int, AgingBand], basis: str
+) -> dict[str, str] | None:
+    """The ledger entries page's filters (beyond the customer and branch) for the entries behind the
+    figure `key` as of `as_of`; None when the figure has no entries to show."""
     if key in ("balance", "code"):
-        params["open"] = "true"
-    elif key == "overdue" and as_of:
-        params.update(open="true", due_to=(as_of - datetime.timedelta(days=1)).isoformat())
-    elif key == "not_due" and as_of:
-        params.update(open="true", due_from=as_of.isoformat())
-    elif key.startswith("band_") and as_of:
+        return {"open": "true"}
+    if key in ("avg_days_to_pay", "avg_overdue_days", "weighted_days_late"):
+        return {"open": "false", "document_type": "invoice"}
+    if key == "open_invoices":
+        return {"open": "true", "document_type": "invoice"}
+    if key == "last_payment":
+        return {"document_type": "payment"}
+    if as_of is None:
+        return None
+    if key == "overdue":
+        return {"open": "true", "due_to": (as_of - datetime.timedelta(days=1)).isoformat()}
+    if key == "not_due":
+        return {"open": "true", "due_from": as_of.isoformat()}
+    if key == "avg_days_overdue_open":
+        return {
+            "open": "true",
+            "document_type": "invoice",
+            "due_to": (as_of - datetime.timedelta(days=1)).isoformat(),
+        }
+    if key.startswith("band_"):
         band = bands.get(int(key.removeprefix("band_")))
         if band is None:
             return None
@@ -118,25 +123,55 @@ def entries_link(
             AgingBasis.POSTING_DATE: "posting",
             AgingBasis.DOCUMENT_DATE: "document",
         }[AgingBasis(basis)]
-        params["open"] = "true"
+        params = {"open": "true"}
         # days past the basis date d = as_of - date lies in [from, to]  <=>  date in [as_of - to, as_of - from]
         if band.to_days is not None:
             params[f"{prefix}_from"] = (as_of - datetime.timedelta(days=band.to_days)).isoformat()
         if band.from_days is not None:
             params[f"{prefix}_to"] = (as_of - datetime.timedelta(days=band.from_days)).isoformat()
-    elif key in ("avg_days_to_pay", "avg_overdue_days", "weighted_days_late"):
-        params.update(open="false", document_type="invoice")
-    elif key in ("avg_days_overdue_open",) and as_of:
-        params.update(
-            open="true", document_type="invoice", due_to=(as_of - datetime.timedelta(days=1)).isoformat()
-        )
-    elif key == "open_invoices":
-        params.update(open="true", document_type="invoice")
-    elif key == "last_payment":
-        params.update(document_type="payment")
-    else:
-        return None
-    return f"{ledger_url}?{urlencode(params)}"
+        return params
+    return None
+
+
+class EntriesLinks:
+    """Every figure on the page links to the ledger entries page filtered to exactly the entries behind
+    it. A page has some 900 figures: each (column, as-of date) query is built once, and only the
+    customer differs from row to row."""
+
+    def __init__(self, *, ledger_url: str, bands: dict[int, AgingBand], basis: str, branch=None):
+        self.ledger_url, self.bands, self.basis = ledger_url, bands, basis
+        self.branch = f"&branch={branch.pk}" if branch is not None else ""
+        self._queries: dict[tuple[str, datetime.date | None], str | None] = {}
+
+    def __call__(self, statistics: CustomerStatistics, key: str) -> str | None:
+        as_of = statistics.as_of_date
+        query = self._queries.get((key, as_of), False)
+        if query is False:
+            params = _figure_params(key, as_of, self.bands, self.basis)
+            query = None if params is None else urlencode(params)
+            self._queries[key, as_of] = query
+        if query is None:
+            return None
+        return f"{self.ledger_url}?customer={statistics.customer_id}{self.branch}&{query}"
+
+
+def cells_html(statistics: CustomerStatistics, columns: list[Column], links: EntriesLinks) -> str:
+    """One row's figure cells as the page writes them. Built here, once per cell: the same markup from
+    the template took some ten nodes a cell, 45 ms of a 70 ms page of 50 rows."""
+    cells = []
+    for column in columns:
+        display = cell_display(statistics, column)
+        numeric = ' class="num"' if column.kind in NUMERIC_KINDS else ""
+        if column.kind == "status":
+            inner = "".join(
+                f'<span class="badge {"good" if status == "OK" else "bad"}">{escape(status)}</span> '
+                for status in display
+            )
+        else:
+            link = links(statistics, column.key)
+            inner = f'<a href="{escape(link)}">{escape(display)}</a>' if link else escape(display)
+        cells.append(f'<td data-column="{escape(column.key)}"{numeric}>{inner}</td>')
+    return mark_safe("".join(cells))  # noqa: S308 - every value above is escaped
 
 
 def cell_value(statistics: CustomerStatistics, column: Column):

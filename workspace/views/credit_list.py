@@ -77,7 +77,12 @@ class CreditListView(TenantPageMixin, TemplateView):
         shared = _credit_list_context(self.request, self.tenant)
         page = CappedPaginator(shared["rows"], 50).get_page(self.request.GET.get("page"))
         ledger_url = reverse("ledger-entries", kwargs={"tenant_slug": self.tenant.slug})
-        bands = {b.position: b for b in shared["bands"]}
+        links = credit_list.EntriesLinks(
+            ledger_url=ledger_url,
+            bands={b.position: b for b in shared["bands"]},
+            basis=shared["basis"],
+            branch=shared["branch"],
+        )
         live = _live_figures(self.request, page.object_list, shared["branch"])
         table = []
         for statistics in page:
@@ -85,27 +90,12 @@ class CreditListView(TenantPageMixin, TemplateView):
                 for name, value in live[1].get(statistics.customer_id, {}).items():
                     setattr(statistics, name, value)
                 statistics.as_of_date = live[0]
-            cells = []
-            for column in shared["columns"]:
-                link = credit_list.entries_link(
-                    ledger_url=ledger_url,
-                    customer=statistics.customer,
-                    key=column.key,
-                    statistics=statistics,
-                    bands=bands,
-                    basis=shared["basis"],
-                    branch=shared["branch"],
-                )
-                cells.append(
-                    {
-                        "key": column.key,
-                        "status": column.kind == "status",
-                        "numeric": column.kind in credit_list.NUMERIC_KINDS,
-                        "text": credit_list.cell_display(statistics, column),
-                        "link": link,
-                    }
-                )
-            table.append({"statistics": statistics, "customer": statistics.customer, "cells": cells})
+            table.append(
+                {
+                    "customer": statistics.customer,
+                    "cells": credit_list.cells_html(statistics, shared["columns"], links),
+                }
+            )
         query = shared["data"].copy()
         query.pop("page", None)
         sortless = query.copy()
@@ -114,6 +104,8 @@ class CreditListView(TenantPageMixin, TemplateView):
             shared,
             page=page,
             table=table,
+            ledger_url=ledger_url,
+            interaction_url=reverse("interaction-create", kwargs={"tenant_slug": self.tenant.slug}),
             query=query.urlencode(),
             sortless=sortless.urlencode(),
             controllers=get_user_model().objects.filter(memberships__tenant=self.tenant).order_by("username"),
