@@ -64,7 +64,7 @@ def _owner_settings(connection) -> dict:
     }
 
 
-def _app_settings(connection) -> dict:
+def _app_settings() -> dict:
     return {"USER": app_user(), "PASSWORD": settings.DATABASE_APP_PASSWORD}
 
 
@@ -87,7 +87,7 @@ def use_owner(using: str = DEFAULT_DB_ALIAS) -> None:
 def use_app_role(using: str = DEFAULT_DB_ALIAS) -> None:
     """From the next query on, connect as the application's role (the policies apply)."""
     if app_user():
-        _switch(connections[using], _app_settings(connections[using]))
+        _switch(connections[using], _app_settings())
 
 
 @contextmanager

@@ -33,6 +33,7 @@ from customers.models import Customer
 
 from ..figures import FIGURE_COLUMNS, Chunk, customer_scope, figures_params, figures_sql
 from ..models import AgingBand, AgingSetup, CustomerStatistics, RecalculationRun
+from ..versions import statistics_changed
 from .kpis import kpi_snapshot_take
 from .setup import aging_setup_get
 from .statistics import recalculate_entries_debounce_clear, statistics_rows_ensure
@@ -119,6 +120,7 @@ def _statistics_write(
             params,
         )
         customers, entries = cursor.fetchone()
+        statistics_changed(current_tenant())
     return int(customers), int(entries)
 
 

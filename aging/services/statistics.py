@@ -11,6 +11,8 @@ from creditcontrol.changes import Change
 from creditcontrol.rowsecurity import owner_connection
 from creditcontrol.tenancy import current_tenant
 
+from ..versions import statistics_changed
+
 logger = logging.getLogger(__name__)
 
 # A posting schedules Recalculate Entries this many seconds later; postings in between ride along.
@@ -47,6 +49,7 @@ def statistics_on_change(change: Change) -> None:
             + " ON CONFLICT (customer_id) DO UPDATE SET ledger_version = s.ledger_version + 1",
             [tenant_id, ids],
         )
+    statistics_changed(current_tenant())
     transaction.on_commit(lambda: recalculate_entries_soon(tenant_id))
 
 
@@ -58,6 +61,7 @@ def statistics_mark_all_stale() -> int:
             "UPDATE aging_customerstatistics SET ledger_version = ledger_version + 1 WHERE tenant_id = %s",
             [current_tenant().pk],
         )
+        statistics_changed(current_tenant())
         return cursor.rowcount
 
 
@@ -86,6 +90,8 @@ def statistics_rows_ensure(*, customer_ids: Iterable[int] | None = None) -> int:
                 + " ON CONFLICT (customer_id) DO NOTHING",
                 [tenant_id, sorted(set(customer_ids))],
             )
+        if cursor.rowcount:
+            statistics_changed(current_tenant())
         return cursor.rowcount
 
 
