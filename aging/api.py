@@ -21,6 +21,7 @@ from . import selectors, services
 from .figures import FIGURE_COLUMNS
 from .filters import ORDERING_FIELDS, CustomerStatisticsFilter, RecalculationRunFilter
 from .models import CustomerStatistics, KpiSnapshot, RecalculationRun
+from .pagination import StatisticsPagination
 from .services.recalculation import recalculation_runs_settle
 
 
@@ -54,6 +55,7 @@ class CustomerStatisticsViewSet(TenantAPIMixin, viewsets.ReadOnlyModelViewSet):
     """Stored figures of each customer; filter any figure by range (`balance_lcy__gte=`), sort by any."""
 
     serializer_class = CustomerStatisticsSerializer
+    pagination_class = StatisticsPagination
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     filterset_class = CustomerStatisticsFilter
     ordering_fields = ORDERING_FIELDS

@@ -1,13 +1,13 @@
 """The balance due report and recording a payment from one of its rows."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import TemplateView
 
 from aging.filters import CustomerStatisticsFilter
 from aging.models import CustomerStatistics
+from aging.pagination import StatisticsPaginator
 from aging.services import recalculate_entries
 from creditcontrol.errors import DomainError
 from creditcontrol.models import Role
@@ -38,7 +38,7 @@ class BalanceDueReportView(TenantPageMixin, TemplateView):
         rows = filterset.qs.select_related("customer", "customer__group").order_by(
             "-balance_lcy", "customer_id"
         )
-        page = Paginator(rows, 50).get_page(self.request.GET.get("page"))
+        page = StatisticsPaginator(rows, 50).get_page(self.request.GET.get("page"))
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(

@@ -11,12 +11,13 @@ from django.views.generic import TemplateView
 
 from aging.filters import CustomerStatisticsFilter
 from aging.models import AgingBand, AgingSetup, CustomerStatistics
+from aging.pagination import CappedStatisticsPaginator
 from aging.selectors import customer_figures
 from aging.services import as_of_date, recalculation_start
 from creditcontrol.errors import DomainError
 from creditcontrol.exports import csv_response
 from creditcontrol.models import Role
-from creditcontrol.pages import CappedPaginator, TenantPageMixin
+from creditcontrol.pages import TenantPageMixin
 from customers.models import Branch, CustomerGroup
 
 from .. import credit_list
@@ -75,7 +76,7 @@ class CreditListView(TenantPageMixin, TemplateView):
 
         context = super().get_context_data(**kwargs)
         shared = _credit_list_context(self.request, self.tenant)
-        page = CappedPaginator(shared["rows"], 50).get_page(self.request.GET.get("page"))
+        page = CappedStatisticsPaginator(shared["rows"], 50).get_page(self.request.GET.get("page"))
         ledger_url = reverse("ledger-entries", kwargs={"tenant_slug": self.tenant.slug})
         links = credit_list.EntriesLinks(
             ledger_url=ledger_url,
