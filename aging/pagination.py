@@ -10,7 +10,7 @@ and a controller's scope).
 
 import hashlib
 
-from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
@@ -18,21 +18,17 @@ from creditcontrol.api import Pagination
 from creditcontrol.pages import CappedPaginator
 from creditcontrol.tenancy import current_tenant
 
-from .selectors import TOTALS_SECONDS
-from .versions import statistics_version
+from .versions import cached
 
 
 def _counted(queryset) -> int:
     """`queryset.count()`, from the cache while the tenant's statistics are unchanged."""
-    tenant = current_tenant()
-    sql, params = queryset.query.sql_with_params()
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # a filter that matches nothing (`.none()`): no query to run
+        return 0
     digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
-    key = f"statistics-count:{tenant.pk}:{statistics_version(tenant)}:{digest}"
-    counted = cache.get(key)
-    if counted is None:
-        counted = queryset.count()
-        cache.set(key, counted, TOTALS_SECONDS)
-    return counted
+    return cached(current_tenant(), f"count:{digest}", queryset.count)
 
 
 class StatisticsPaginator(Paginator):

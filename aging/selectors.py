@@ -3,7 +3,6 @@
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
 
@@ -16,7 +15,7 @@ from ledger.models import LedgerEntry
 
 from .figures import BASIS_COLUMN, FIGURE_COLUMNS, band_condition, figures_params, figures_sql
 from .models import AgingBand, AgingBasis, AgingSetup, CustomerStatistics, KpiSnapshot, RecalculationRun
-from .versions import statistics_version
+from .versions import cached
 
 ENTRY = LedgerEntry._meta.db_table
 
@@ -25,24 +24,15 @@ CENT = Decimal("0.01")
 CREDIT_SALES_TYPES = ("invoice", "credit_memo")
 
 
-# Tenant-wide sums are cached per version of the statistics (aging/versions.py), and for no longer than
-# this, which bounds what a change made around aging.services (none is known) could leave unseen.
-TOTALS_SECONDS = 600
-
-
 def tenant_totals(*, with_bands: bool = False) -> dict:
     """The tenant's headline figures from the stored statistics, in one pass; with the Σ of each aging
-    band under "bands" when asked. Read once per version of the statistics and scope."""
-    tenant = current_tenant()
-    key = (
-        f"tenant-totals:{tenant.pk}:{statistics_version(tenant)}:"
-        f"{scoped_controller_id() or 'all'}:{'bands' if with_bands else 'plain'}"
+    band under "bands" when asked. Read once per version of the statistics and scope (aging/versions.py)."""
+    scope = scoped_controller_id() or "all"
+    return cached(
+        current_tenant(),
+        f"totals:{scope}:{'bands' if with_bands else 'plain'}",
+        lambda: _tenant_totals(with_bands=with_bands),
     )
-    totals = cache.get(key)
-    if totals is None:
-        totals = _tenant_totals(with_bands=with_bands)
-        cache.set(key, totals, TOTALS_SECONDS)
-    return totals
 
 
 def _tenant_totals(*, with_bands: bool) -> dict:

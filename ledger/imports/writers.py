@@ -550,6 +550,7 @@ class ApplicationsWriter(Writer):
             """,
             params,
         )
+        self.cursor.execute("ANALYZE import_touched")  # its size decides how the totals below are joined
         created, updated = self.fetch(
             "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM import_touched"
         )[0]
@@ -562,19 +563,26 @@ class ApplicationsWriter(Writer):
             WITH entry AS (
                 SELECT applying_entry_id AS id FROM import_touched
                 UNION SELECT applied_entry_id FROM import_touched
+            ), r AS (  -- what was applied to each debit entry touched (grouped once, not looked up per entry)
+                SELECT a.applied_entry_id AS id, sum(a.amount) AS applied, max(a.posting_date) AS last_on,
+                       bool_or(p.document_type = 'payment') AS by_payment
+                  FROM {APPLICATION} a JOIN {ENTRY} p ON p.id = a.applying_entry_id
+                 WHERE a.tenant_id = %(tenant)s AND a.undone_on IS NULL
+                   AND a.applied_entry_id IN (SELECT id FROM entry)
+                 GROUP BY a.applied_entry_id
+            ), m AS (  -- and what each credit entry touched has applied
+                SELECT a.applying_entry_id AS id, sum(a.amount) AS applied, max(a.posting_date) AS last_on
+                  FROM {APPLICATION} a
+                 WHERE a.tenant_id = %(tenant)s AND a.undone_on IS NULL
+                   AND a.applying_entry_id IN (SELECT id FROM entry)
+                 GROUP BY a.applying_entry_id
             ), totals AS (
                 SELECT e.id, {remaining} AS remaining, e.posting_date, abs(e.remaining_amount) AS old_left,
                        coalesce(r.last_on, m.last_on) AS last_on,
                        e.document_type = 'invoice' AND coalesce(r.by_payment, false) AS by_payment
                   FROM entry JOIN {ENTRY} e ON e.id = entry.id
-                  LEFT JOIN LATERAL (
-                      SELECT sum(a.amount) AS applied, max(a.posting_date) AS last_on,
-                             bool_or(p.document_type = 'payment') AS by_payment
-                        FROM {APPLICATION} a JOIN {ENTRY} p ON p.id = a.applying_entry_id
-                       WHERE a.applied_entry_id = e.id AND a.undone_on IS NULL HAVING count(*) > 0) r ON true
-                  LEFT JOIN LATERAL (
-                      SELECT sum(a.amount) AS applied, max(a.posting_date) AS last_on FROM {APPLICATION} a
-                       WHERE a.applying_entry_id = e.id AND a.undone_on IS NULL HAVING count(*) > 0) m ON true
+                  LEFT JOIN r ON r.id = e.id
+                  LEFT JOIN m ON m.id = e.id
             ), changed AS (
                 UPDATE {ENTRY} e
                    SET remaining_amount = t.remaining,
