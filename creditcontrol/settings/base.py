@@ -225,6 +225,8 @@ SPECTACULAR_SETTINGS = {
 # Database connections a Recalculate All works on at once (each an UPDATE over its share of the
 # customers, in its own PostgreSQL process): about the cores the database server can give it.
 RECALCULATE_ALL_CONNECTIONS = env.int("RECALCULATE_ALL_CONNECTIONS", default=2)
+# Seconds from a posting to the Recalculate Entries it schedules (postings in between ride along).
+RECALCULATE_ENTRIES_DELAY_SECONDS = env.float("RECALCULATE_ENTRIES_DELAY_SECONDS", default=1.0)
 
 CELERY_BROKER_URL = celery_redis_url(env("CELERY_BROKER_URL", default=REDIS_URL))
 CELERY_RESULT_BACKEND = celery_redis_url(env("CELERY_RESULT_BACKEND", default=REDIS_URL))

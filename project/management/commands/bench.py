@@ -1,4 +1,4 @@
-"""manage.py bench [--only seed|import|recalculation|pages|load] [--customers N] [--entries N]: the project's benchmarks.
+"""manage.py bench [--only seed|import|recalculation|pages|load|freshness] [--customers N] [--entries N]: the project's benchmarks.
 
 Each part prints its figures (and, where it compares, the ratio against a bare SQL baseline measured in
 the same run). The defaults are the sizes the product promises to handle; pass smaller ones for a quick run.
@@ -9,13 +9,14 @@ import time
 from django.core.management.base import BaseCommand
 
 from creditcontrol.rowsecurity import owner_connection
+from project.bench.freshness import run as run_freshness
 from project.bench.imports import run as run_import
 from project.bench.load import run as run_load
 from project.bench.pages import run as run_pages
 from project.bench.recalculation import run as run_recalculation
 from project.bench.seed import run as run_seed
 
-PARTS = ("seed", "import", "recalculation", "pages", "load")
+PARTS = ("seed", "import", "recalculation", "pages", "load", "freshness")
 
 
 class Command(BaseCommand):
@@ -50,6 +51,8 @@ class Command(BaseCommand):
                 run_recalculation(self.stdout, customers=customers, entries=entries)
             elif part == "pages":
                 run_pages(self.stdout, customers=customers, entries=entries, explain=explain)
-            else:
+            elif part == "load":
                 run_load(self.stdout, customers=customers, entries=entries)
+            else:
+                run_freshness(self.stdout, customers=customers, entries=entries)
             self.stdout.write(f"({part}: {time.monotonic() - started:.1f} s in all)")
