@@ -408,7 +408,7 @@ def _range_groups(cursor, connections: int) -> list[list[Chunk]]:
 #   the statistics rows, aging/figures.py); merge and hash joins read each once. The planner picks a
 #   nested loop when it believes a range holds a customer or two, which is what it believes of a table
 #   just loaded and not yet analysed, and then re-runs each aggregate once per customer: 10,000 customers
-#   took 135 s instead of 1.8 s (docs/benchmarks.md). Each statement reads each row of its customers
+#   took 135 s instead of 0.6 s (docs/benchmarks.md). Each statement reads each row of its customers
 #   once, or not at all, with these plans; none can turn quadratic.
 # - No JIT: the same wrong belief (or an overestimate) would compile for ~0.7 s a query that runs in less.
 _FIGURES_PLANNER = {"enable_nestloop": "off", "jit": "off"}
