@@ -15,7 +15,6 @@ import http.client
 import json
 import os
 import random
-import signal
 import statistics
 import subprocess
 import sys
@@ -32,7 +31,7 @@ from creditcontrol.celery import app
 from creditcontrol.tenancy import tenant_context
 from creditcontrol.tokens import create_token
 
-from .load import _free_port, _server, _session_cookie
+from .load import _free_port, _server, _session_cookie, _stop
 from .pages import USERNAME, _percentile
 from .recalculation import _bench_tenant
 
@@ -69,14 +68,6 @@ def _worker() -> subprocess.Popen:
             return process
     process.kill()
     raise RuntimeError("freshness: no worker answered a ping within 120 s")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
 
 
 def _versions(tenant, customer_ids: list[int]) -> dict[int, tuple[int, int]]:

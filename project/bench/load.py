@@ -112,6 +112,15 @@ def _server(port: int) -> subprocess.Popen:
     raise RuntimeError("load: gunicorn did not listen within 60 s")
 
 
+def _stop(process: subprocess.Popen) -> None:
+    """Stop a server the bench started: SIGTERM, then kill after 30 s."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def _load(port: int, path: str, cookie: str, seconds: float) -> tuple[list[float], int]:
     """(answer times in ms, failures) of CONNECTIONS clients asking for `path` for `seconds`."""
     stop = time.monotonic() + seconds
@@ -188,9 +197,5 @@ def run(stdout, *, customers: int, entries: int) -> list[dict]:
                 }
             )
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        _stop(server)
     return results
