@@ -1,5 +1,6 @@
 """API of the ERP imports: POST a CSV file (multipart field `file`, or a text/csv body) to /import/<kind>/,
 or the same rows as a JSON list of objects (the bulk upsert: one object per row, keys = the CSV columns).
+With entries, a multipart field `applications` brings their applications in the same transaction.
 
 Runs at once, in the request, so it suits files of up to some tens of thousands of rows; bigger ones
 go through the page (a background job) or `manage.py import_data`.
@@ -19,7 +20,7 @@ from creditcontrol.errors import DomainError
 from creditcontrol.models import Role
 from creditcontrol.parsers import JSONParser
 
-from .imports import KINDS, import_csv
+from .imports import KINDS, import_csv, import_feed
 from .imports.formats import FORMATS
 from .imports.loader import NUL_MESSAGE
 
@@ -54,7 +55,18 @@ class ImportAPIView(TenantAPIMixin, APIView):
                 "Send the CSV file as a multipart field named 'file', or as a text/csv body.",
                 details=[{"row": 0, "column": "", "message": "No file received."}],
             )
-        result = import_csv(kind=kind, source=source)
+        sources = {kind: source}
+        if "applications" in request.FILES:
+            if kind != "entries":
+                raise DomainError(
+                    "Applications can come with a file of ledger entries only.",
+                    details=[{"row": 0, "column": "", "message": "Send 'applications' to /import/entries/."}],
+                )
+            sources["applications"] = getattr(
+                request.FILES["applications"], "file", request.FILES["applications"]
+            )
+            sources["applications"].seek(0)
+        result = import_feed(sources)
         if not result.ok:
             raise DomainError(result.message, details=result.errors, code="import_invalid")
         return Response(result.as_dict())

@@ -20,6 +20,17 @@ KIND_CHOICES = [
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(choices=KIND_CHOICES, label="What the file holds")
     file = forms.FileField(label="CSV file (UTF-8, with a header row)")
+    applications = forms.FileField(
+        required=False,
+        label="Their applications (optional)",
+        help_text="With ledger entries: the applications file of the same feed, imported with them in one go.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("applications") and data.get("kind") != "entries":
+            self.add_error("applications", "Applications can come with a file of ledger entries only.")
+        return data
 
 
 class ImportPageMixin(TenantPageMixin):
@@ -43,6 +54,7 @@ class ImportView(ImportPageMixin, TemplateView):
             tenant=self.tenant,
             kind=form.cleaned_data["kind"],
             upload=form.cleaned_data["file"],
+            applications=form.cleaned_data["applications"],
             user=request.user,
         )
         return redirect("ledger-import-job", tenant_slug=self.tenant.slug, job_id=job_id)

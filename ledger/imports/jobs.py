@@ -31,26 +31,39 @@ def job_update(*, tenant_id: int, job_id: str, **changes) -> dict:
     return state
 
 
-def upload_path(*, tenant: Tenant, job_id: str) -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports" / tenant.slug / f"{job_id}.csv"
+def upload_path(*, tenant: Tenant, job_id: str, kind: str = "") -> Path:
+    suffix = f"-{kind}" if kind else ""
+    return Path(settings.MEDIA_ROOT) / "imports" / tenant.slug / f"{job_id}{suffix}.csv"
 
 
-def import_job_start(*, tenant: Tenant, kind: str, upload, user) -> str:
-    """Keep the uploaded file and queue its import once the request's transaction has committed."""
-    from .tasks import import_file
-
-    job_id = str(uuid.uuid4())
-    path = upload_path(tenant=tenant, job_id=job_id)
+def _keep(upload, path: Path) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as out:
         for chunk in upload.chunks():
             out.write(chunk)
+    return str(path)
+
+
+def import_job_start(*, tenant: Tenant, kind: str, upload, user, applications=None) -> str:
+    """Keep the uploaded file (and, with entries, their applications: one feed, imported together) and
+    queue its import once the request's transaction has committed."""
+    from .tasks import import_file
+
+    job_id = str(uuid.uuid4())
+    path = _keep(upload, upload_path(tenant=tenant, job_id=job_id))
+    applications_path = None
+    if applications is not None:
+        applications_path = _keep(
+            applications, upload_path(tenant=tenant, job_id=job_id, kind="applications")
+        )
     job_update(
         tenant_id=tenant.pk,
         job_id=job_id,
         status="queued",
-        kind=kind,
-        file_name=getattr(upload, "name", "") or "upload.csv",
+        kind=kind if applications is None else f"{kind} and applications",
+        file_name=" and ".join(
+            getattr(file, "name", "") or "upload.csv" for file in (upload, applications) if file is not None
+        ),
         started_by=user.get_username() if user else "",
         phase="queued",
         percent=0,
@@ -59,6 +72,8 @@ def import_job_start(*, tenant: Tenant, kind: str, upload, user) -> str:
         result=None,
     )
     transaction.on_commit(
-        lambda: import_file.delay(tenant_id=tenant.pk, kind=kind, path=str(path), job_id=job_id)
+        lambda: import_file.delay(
+            tenant_id=tenant.pk, kind=kind, path=path, job_id=job_id, applications_path=applications_path
+        )
     )
     return job_id

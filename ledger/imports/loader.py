@@ -21,7 +21,7 @@ from creditcontrol import changes, rowsecurity
 from creditcontrol.tenancy import current_tenant
 
 from .formats import FORMATS, Format, RowError
-from .writers import WRITERS
+from .writers import WRITERS, Written
 
 ERROR_LIMIT = 200
 NUL_MESSAGE = "A NUL character cannot be stored: remove it."
@@ -30,6 +30,9 @@ ANALYZE_AFTER_ROWS = 1_000
 COPY_CHUNK_ROWS = 50_000
 # pg_advisory_xact_lock(IMPORT_LOCK, tenant id): one import at a time per tenant.
 IMPORT_LOCK = 0x1E0C
+
+# A feed's files are imported in this order, whatever order they are given in.
+FEED_ORDER = ("customers", "entries", "applications")
 
 Progress = Callable[[dict], None]
 
@@ -44,6 +47,8 @@ class ImportResult:
     errors: list[dict] = field(default_factory=list)
     truncated: bool = False
     seconds: float = 0.0
+    # Per file of a feed, in import order: {kind: {rows, created, updated, unchanged}}.
+    parts: dict[str, dict] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -53,12 +58,18 @@ class ImportResult:
     def message(self) -> str:
         if self.ok:
             return (
-                f"Imported {self.rows:,} {self.kind} rows: {self.created:,} created, "
-                f"{self.updated:,} updated, {self.unchanged:,} unchanged."
+                "Imported "
+                + "; ".join(
+                    f"{part['rows']:,} {kind} rows: {part['created']:,} created, "
+                    f"{part['updated']:,} updated, {part['unchanged']:,} unchanged"
+                    for kind, part in self.parts.items()
+                )
+                + "."
             )
         more = f" (the first {len(self.errors)} are listed)" if self.truncated else ""
         count = f"{len(self.errors)}+" if self.truncated else str(len(self.errors))
-        return f"The file has {count} error{'' if count == '1' else 's'}{more}: nothing was imported."
+        what = "The files have" if len(self.parts) > 1 else "The file has"
+        return f"{what} {count} error{'' if count == '1' else 's'}{more}: nothing was imported."
 
     def as_dict(self) -> dict:
         return {
@@ -72,20 +83,28 @@ class ImportResult:
             "errors": self.errors,
             "truncated": self.truncated,
             "seconds": round(self.seconds, 2),
+            **({"files": self.parts} if len(self.parts) > 1 else {}),
         }
 
 
 class _Errors:
-    def __init__(self, limit: int):
+    """The errors found so far; in a feed of several files each names its file (`file`: the kind)."""
+
+    def __init__(self, limit: int, *, files: list[str] | None = None):
         self.items: list[dict] = []
         self.limit = limit
         self.truncated = False
+        self.files = files
+        self.file = ""
 
     def add(self, row: int, column: str, message: str) -> None:
         if len(self.items) >= self.limit:
             self.truncated = True
             return
-        self.items.append({"row": row, "column": column, "message": message})
+        error = {"row": row, "column": column, "message": message}
+        if self.files:
+            error["file"] = self.file
+        self.items.append(error)
 
     @property
     def full(self) -> bool:
@@ -147,52 +166,103 @@ def import_csv(
     *, kind: str, source: BinaryIO, progress: Progress | None = None, error_limit: int = ERROR_LIMIT
 ) -> ImportResult:
     """Import one CSV file (binary, UTF-8) of `kind` into the current tenant. Never half-writes."""
-    fmt = FORMATS[kind]
+    return import_feed({kind: source}, progress=progress, error_limit=error_limit)
+
+
+def import_feed(
+    sources: dict[str, BinaryIO], *, progress: Progress | None = None, error_limit: int = ERROR_LIMIT
+) -> ImportResult:
+    """Import the files of one ERP feed (customers, entries, applications: any of them, each at most once)
+    into the current tenant in one transaction: all of them or none. Each file is checked as if imported
+    alone, in that order, so entries may name the feed's new customers and applications its new entries.
+    New entries are written once, with what the feed's applications leave on them, rather than inserted
+    open and then updated (the applications import alone rewrites every entry it touches)."""
+    kinds = [kind for kind in FEED_ORDER if kind in sources]
+    unknown = set(sources) - set(FEED_ORDER)
+    if unknown or not kinds:
+        raise ValueError(
+            f"Import kinds are {', '.join(FEED_ORDER)}; got {', '.join(sorted(sources)) or 'none'}."
+        )
     tenant = current_tenant()
     started = time.monotonic()
-    result = ImportResult(kind=kind)
-    errors = _Errors(error_limit)
-    reporter = _Reporter(progress, _count_rows(source))
+    result = ImportResult(kind="+".join(kinds))
+    errors = _Errors(error_limit, files=kinds if len(kinds) > 1 else None)
+    reporter = _Reporter(progress, sum(_count_rows(sources[kind]) for kind in kinds))
     reporter.send("starting", 0, 0, force=True)
+    present: dict[str, set] = {}
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             # Room to sort and hash a million staged rows in memory (the write keeps the file's order).
             cursor.execute("SET LOCAL work_mem = '256MB'")
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK, tenant.pk])
-            _create_staging(cursor, fmt)
-            present = _stream(cursor, fmt, source, errors, result, reporter)
+            for kind in kinds:
+                errors.file = kind
+                _create_staging(cursor, FORMATS[kind], _stage(kind))
+                present[kind] = _stream(
+                    cursor, FORMATS[kind], _stage(kind), sources[kind], errors, result, reporter
+                )
+                result.parts[kind] = {"rows": result.rows - sum(p["rows"] for p in result.parts.values())}
             if errors:
                 raise _Rollback
-            reporter.send("checking against the ledger", result.rows, 75, force=True)
-            writer = WRITERS[kind](cursor=cursor, tenant=tenant, fmt=fmt, present=present, errors=errors)
-            writer.check()
-            if errors:
-                raise _Rollback
-            reporter.send("writing", result.rows, 85, force=True)
-            counts = writer.write()
-            result.created, result.updated = counts.created, counts.updated
-            _statistics_refresh(cursor, writer.table, written=counts.created + counts.updated)
+            written = Written()
+            for kind in kinds:
+                errors.file = kind
+                reporter.send(f"checking {kind} against the ledger", result.rows, 75, force=True)
+                # The writers read the file being imported as import_stage.
+                cursor.execute(f"ALTER TABLE {_stage(kind)} RENAME TO import_stage")
+                writer = WRITERS[kind](
+                    cursor=cursor,
+                    tenant=tenant,
+                    fmt=FORMATS[kind],
+                    present=present[kind],
+                    errors=errors,
+                    feed_applications=_stage("applications")
+                    if kind == "entries" and "applications" in kinds
+                    else None,
+                    new_entries=kind == "applications" and "entries" in kinds,
+                )
+                writer.check()
+                if errors:
+                    raise _Rollback
+                reporter.send(f"writing {kind}", result.rows, 85, force=True)
+                counts = writer.write()
+                _statistics_refresh(cursor, writer.table, written=counts.created + counts.updated)
+                rows = result.parts[kind]["rows"]
+                result.parts[kind].update(
+                    created=counts.created,
+                    updated=counts.updated,
+                    unchanged=rows - counts.created - counts.updated,
+                )
+                written = written.merge(counts)
+                cursor.execute("DROP TABLE import_stage")
+                writer.cleanup()
+            result.created, result.updated = written.created, written.updated
             result.unchanged = result.rows - result.created - result.updated
-            # One change for the whole file, in its transaction: statistics go stale, paid to-dos close
+            # One change for the whole feed, in its transaction: statistics go stale, paid to-dos close
             # and promises are judged before the import commits.
             changes.publish(
-                source=f"import of {kind}",
-                customer_ids=counts.customer_ids,
-                settled_entry_ids=counts.settled_entry_ids,
-                reopened_entry_ids=counts.reopened_entry_ids,
+                source=f"import of {' and '.join(kinds)}",
+                customer_ids=written.customer_ids,
+                settled_entry_ids=written.settled_entry_ids,
+                reopened_entry_ids=written.reopened_entry_ids,
             )
-            cursor.execute("DROP TABLE IF EXISTS import_stage")
-            writer.cleanup()
             reporter.send("committing", result.rows, 95, force=True)
     except _Rollback:
         pass
-    result.errors = sorted(errors.items, key=lambda e: (e["row"], e["column"]))
+    order = {kind: number for number, kind in enumerate(kinds)}
+    result.errors = sorted(errors.items, key=lambda e: (order.get(e.get("file"), 0), e["row"], e["column"]))
     result.truncated = errors.truncated
     if result.errors:
         result.created = result.updated = result.unchanged = 0
+        for part in result.parts.values():
+            part.update(created=0, updated=0, unchanged=0)
     result.seconds = time.monotonic() - started
     reporter.send("done", result.rows, 100, force=True)
     return result
+
+
+def _stage(kind: str) -> str:
+    return f"import_stage_{kind}"
 
 
 def _statistics_refresh(cursor, table: str, *, written: int) -> None:
@@ -209,14 +279,15 @@ def _statistics_refresh(cursor, table: str, *, written: int) -> None:
         rowsecurity.analyze(cursor, table)
 
 
-def _create_staging(cursor, fmt: Format) -> None:
+def _create_staging(cursor, fmt: Format, table: str) -> None:
     columns = ", ".join(f"{name} {sql_type}" for name, sql_type in fmt.staging.items())
-    cursor.execute("DROP TABLE IF EXISTS import_stage")
-    cursor.execute(f"CREATE TEMP TABLE import_stage ({columns}, row_no integer NOT NULL) ON COMMIT DROP")
+    cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    cursor.execute(f"CREATE TEMP TABLE {table} ({columns}, row_no integer NOT NULL) ON COMMIT DROP")
 
 
 def _header(fmt: Format, header: list[str], errors: _Errors) -> list[str] | None:
     names = [name.strip().lower() for name in header]
+    before = len(errors.items)  # a feed's earlier file may have had errors of its own
     seen = set()
     for name in names:
         if name not in fmt.columns:
@@ -227,7 +298,7 @@ def _header(fmt: Format, header: list[str], errors: _Errors) -> list[str] | None
     for name in fmt.required:
         if name not in seen:
             errors.add(1, name, f"Missing column '{name}'.")
-    return None if errors else names
+    return None if len(errors.items) > before else names
 
 
 class _NulByte(Exception):
@@ -256,9 +327,9 @@ class _Copier:
     loads one chunk while this process checks the next (psycopg2 lets go of the GIL while it waits).
     The connection is only ever used by one thread at a time: the caller waits in `close()`."""
 
-    def __init__(self, cursor, fmt: Format):
+    def __init__(self, cursor, fmt: Format, table: str):
         self.raw_cursor = cursor.cursor  # psycopg2's own cursor, for COPY
-        self.sql = f"COPY import_stage ({', '.join(fmt.staging)}, row_no) FROM STDIN WITH (FORMAT csv)"
+        self.sql = f"COPY {table} ({', '.join(fmt.staging)}, row_no) FROM STDIN WITH (FORMAT csv)"
         self.chunks: queue.Queue[io.StringIO | None] = queue.Queue(maxsize=2)
         self.failure: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="import-copy", daemon=True)
@@ -283,21 +354,24 @@ class _Copier:
             raise self.failure
 
 
-def _stream(cursor, fmt: Format, source: BinaryIO, errors: _Errors, result: ImportResult, reporter) -> set:
+def _stream(
+    cursor, fmt: Format, table: str, source: BinaryIO, errors: _Errors, result: ImportResult, reporter
+) -> set:
     """Check every row; while the file is clean, COPY the cleaned rows into the staging table."""
-    copier = _Copier(cursor, fmt)
+    copier = _Copier(cursor, fmt, table)
     try:
         present = _stream_rows(copier, fmt, source, errors, result, reporter)
     finally:
         copier.close()  # the connection is this thread's again (and a failed COPY raises here)
     if not errors:
-        cursor.execute("ANALYZE import_stage")
+        cursor.execute(f"ANALYZE {table}")
     return present
 
 
 def _stream_rows(
     copier: _Copier, fmt: Format, source: BinaryIO, errors: _Errors, result: ImportResult, reporter
 ) -> set:
+    before = result.rows  # rows of the feed's earlier files
     lines = _Lines(source)
     reader = csv.reader(lines, strict=True)  # a stray quote is an error, not rows swallowed into one field
     buffer = io.StringIO()
@@ -344,14 +418,14 @@ def _stream_rows(
                             writer = csv.writer(buffer, lineterminator="\n")
                             write = writer.writerow
                             pending = 0
-                            reporter.reading(rows)
+                            reporter.reading(before + rows)
                         continue
             # A row with an error, or any row after one: checked, not written.
             if errors.full:
                 errors.truncated = errors.truncated or next(reader, None) is not None
                 break
             if rows % 10_000 == 0:
-                reporter.reading(rows)
+                reporter.reading(before + rows)
     except UnicodeDecodeError:
         errors.add(lines.number, "", "This line is not UTF-8 text: save the file as UTF-8.")
     except _NulByte:
@@ -363,7 +437,7 @@ def _stream_rows(
             )
         else:
             errors.add(line + 1, "", f"The file is not valid CSV: {error}.")
-    result.rows = rows
+    result.rows = before + rows
     if pending and not errors:
         copier.send(buffer)
     reporter.reading(result.rows)

@@ -1,6 +1,7 @@
 """Celery task: import an uploaded file into one tenant, writing its progress where the page can poll it."""
 
 import logging
+from contextlib import ExitStack
 from pathlib import Path
 
 from celery import shared_task
@@ -9,13 +10,16 @@ from creditcontrol.models import Tenant
 from creditcontrol.tenancy import tenant_context
 
 from .jobs import job_update
-from .loader import import_csv
+from .loader import import_feed
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(name="ledger.imports.import_file")
-def import_file(*, tenant_id: int, kind: str, path: str, job_id: str) -> dict:
+def import_file(
+    *, tenant_id: int, kind: str, path: str, job_id: str, applications_path: str | None = None
+) -> dict:
+    """Import the file of `kind` (with `applications_path`: entries and their applications, as one feed)."""
     tenant = Tenant.objects.get(pk=tenant_id)
 
     def progress(state: dict) -> None:
@@ -23,8 +27,11 @@ def import_file(*, tenant_id: int, kind: str, path: str, job_id: str) -> dict:
 
     with tenant_context(tenant):
         try:
-            with open(path, "rb") as source:
-                result = import_csv(kind=kind, source=source, progress=progress)
+            with ExitStack() as files:
+                sources = {kind: files.enter_context(open(path, "rb"))}  # noqa: SIM115
+                if applications_path:
+                    sources["applications"] = files.enter_context(open(applications_path, "rb"))  # noqa: SIM115
+                result = import_feed(sources, progress=progress)
         except Exception:
             logger.exception("import %s of tenant %s failed", job_id, tenant_id)
             job_update(
@@ -39,7 +46,9 @@ def import_file(*, tenant_id: int, kind: str, path: str, job_id: str) -> dict:
             )
             raise
         finally:
-            Path(path).unlink(missing_ok=True)
+            for kept in (path, applications_path):
+                if kept:
+                    Path(kept).unlink(missing_ok=True)
     state = result.as_dict()
     job_update(tenant_id=tenant_id, job_id=job_id, status="done", phase="done", percent=100, result=state)
     return {key: state[key] for key in ("ok", "rows", "created", "updated", "unchanged")}

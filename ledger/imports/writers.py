@@ -16,6 +16,8 @@ from ledger.models import Application, LedgerEntry
 from .formats import Format, a_document_type
 
 ENTRY = LedgerEntry._meta.db_table
+# The ids of the entries a feed's entries file inserted, for its applications (EntriesWriter.write).
+NEW_ENTRIES = "import_new_entries"
 APPLICATION = Application._meta.db_table
 CUSTOMER = Customer._meta.db_table
 
@@ -29,16 +31,40 @@ class Written:
     settled_entry_ids: list[int] = field(default_factory=list)
     reopened_entry_ids: list[int] = field(default_factory=list)
 
+    def merge(self, other: "Written") -> "Written":
+        """What two files of one feed wrote between them."""
+        return Written(
+            created=self.created + other.created,
+            updated=self.updated + other.updated,
+            customer_ids=sorted({*self.customer_ids, *other.customer_ids}),
+            settled_entry_ids=sorted({*self.settled_entry_ids, *other.settled_entry_ids}),
+            reopened_entry_ids=sorted({*self.reopened_entry_ids, *other.reopened_entry_ids}),
+        )
+
 
 class Writer:
     table = ""  # the table the import writes
 
-    def __init__(self, *, cursor, tenant: Tenant, fmt: Format, present: set, errors):
+    def __init__(
+        self,
+        *,
+        cursor,
+        tenant: Tenant,
+        fmt: Format,
+        present: set,
+        errors,
+        feed_applications: str | None = None,
+        new_entries: bool = False,
+    ):
         self.cursor = cursor
         self.tenant = tenant
         self.fmt = fmt
         self.present = present
         self.errors = errors
+        # In a feed whose applications are imported next: their staging table (see EntriesWriter.write).
+        self.feed_applications = feed_applications
+        # Applications after the feed's entries: those entries are written final (NEW_ENTRIES).
+        self.new_entries = new_entries
 
     def fetch(self, sql: str, params=None) -> list[tuple]:
         self.cursor.execute(sql, params or {})
@@ -327,7 +353,15 @@ class EntriesWriter(Writer):
             params,
         )
         document_date = "coalesce(s.document_date, s.posting_date)"
-        remaining = arithmetic.remaining_sql("s.document_type", "s.amount", "x.applied")
+        # A new entry that the feed's applications apply is written as they leave it (once, not inserted
+        # open and rewritten by the applications' import). If those applications turn out wrong, the
+        # whole feed rolls back; an entry already in the ledger is brought up to date by their import.
+        feed_join = self._feed_applications_join()
+        # (Over-applied by the feed: left open here, and rejected by the applications' checks.)
+        feed_applied = "CASE WHEN f.applied <= abs(s.amount) THEN f.applied END"
+        remaining = arithmetic.remaining_sql(
+            "s.document_type", "s.amount", f"coalesce(x.applied, {feed_applied})"
+        )
         due_date = arithmetic.due_date_sql("s.document_type", "p.rule", "p.days", document_date)
         columns = (
             "customer_id, document_type, document_no, posting_date, document_date, due_date, description, "
@@ -337,8 +371,7 @@ class EntriesWriter(Writer):
         compare_old = ", ".join(f"e.{c.strip()}" for c in columns.split(","))
         compare_new = ", ".join(f"EXCLUDED.{c.strip()}" for c in columns.split(","))
         updates = ", ".join(f"{c.strip()} = EXCLUDED.{c.strip()}" for c in columns.split(","))
-        rows = self.fetch(
-            f"""
+        written = f"""
             WITH src AS (
                 SELECT s.row_no, s.external_id, c.id AS customer_id, s.document_type, s.document_no, s.posting_date,
                        {document_date} AS document_date,
@@ -346,33 +379,40 @@ class EntriesWriter(Writer):
                        coalesce(s.description, '') AS description,
                        coalesce(s.currency, nullif(c.currency_code, ''), %(lcy)s) AS currency_code,
                        s.amount, coalesce(s.amount_lcy, s.amount) AS amount_lcy,
-                       {remaining} AS remaining, x.last_on,
+                       {remaining} AS remaining, coalesce(x.last_on, f.last_on) AS last_on,
+                       s.document_type = 'invoice' AND coalesce(f.by_payment, false) AS by_payment,
                        coalesce(b.id, c.branch_id) AS branch_id, coalesce(s.on_hold, false) AS on_hold
                   FROM import_stage s
                   JOIN {CUSTOMER} c ON c.tenant_id = %(tenant)s AND c.code = s.customer_code
                   LEFT JOIN {PaymentTerms._meta.db_table} p ON p.id = c.payment_terms_id
                   LEFT JOIN {Branch._meta.db_table} b ON b.tenant_id = %(tenant)s AND b.code = s.branch_code
                   LEFT JOIN import_existing x ON x.external_id = s.external_id
+                  {feed_join}
             ), up AS (
-                INSERT INTO {ENTRY} AS e (tenant_id, external_id, {columns}, created_at, updated_at)
+                INSERT INTO {ENTRY} AS e (tenant_id, external_id, {columns}, settled_by_payment, created_at,
+                       updated_at)
                 SELECT %(tenant)s, external_id, customer_id, document_type, document_no, posting_date,
                        document_date, due_date, description, currency_code, amount, amount_lcy, remaining,
                        {arithmetic.remaining_lcy_sql("remaining", "amount", "amount_lcy")},
                        remaining <> 0, {arithmetic.closed_at_sql("remaining", "posting_date", "last_on")},
-                       branch_id, on_hold, now(), now()
+                       branch_id, on_hold, by_payment, now(), now()
                   FROM src ORDER BY row_no
                 ON CONFLICT (tenant_id, external_id) DO UPDATE SET {updates}, updated_at = now()
                  WHERE ({compare_old}) IS DISTINCT FROM ({compare_new})
                 RETURNING e.id, e.customer_id, e.is_open, (e.xmax = 0) AS inserted
+            )"""
+        if self.feed_applications:
+            # Kept for the applications that follow: the entries this feed inserted need neither their
+            # lock nor their recompute (they are already written as those applications leave them).
+            self.cursor.execute(
+                f"CREATE TEMP TABLE up_written ON COMMIT DROP AS {written} SELECT * FROM up", params
             )
-            SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
-                   coalesce(array_agg(DISTINCT customer_id), '{{}}'),
-                   coalesce(array_agg(id) FILTER (WHERE NOT inserted AND NOT is_open), '{{}}'),
-                   coalesce(array_agg(id) FILTER (WHERE NOT inserted AND is_open), '{{}}')
-              FROM up
-            """,
-            params,
-        )
+            self.cursor.execute(
+                f"CREATE TEMP TABLE {NEW_ENTRIES} ON COMMIT DROP AS SELECT id FROM up_written WHERE inserted"
+            )
+            rows = self.fetch(self._WRITTEN_TOTALS.format(written="up_written"))
+        else:
+            rows = self.fetch(written + self._WRITTEN_TOTALS.format(written="up"), params)
         created, updated, ids, settled, reopened = rows[0]
         # An entry updated in place may have been settled or re-opened by its new amount: what watches it
         # (to-dos, promises) looks again. New entries have nothing watching them yet.
@@ -384,8 +424,37 @@ class EntriesWriter(Writer):
             reopened_entry_ids=reopened,
         )
 
+    _WRITTEN_TOTALS = """
+        SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
+               coalesce(array_agg(DISTINCT customer_id), '{{}}'),
+               coalesce(array_agg(id) FILTER (WHERE NOT inserted AND NOT is_open), '{{}}'),
+               coalesce(array_agg(id) FILTER (WHERE NOT inserted AND is_open), '{{}}')
+          FROM {written}
+    """
+
+    def _feed_applications_join(self) -> str:
+        """Joins `f` to each staged entry: for a new entry, the total the feed's applications apply to it
+        or by it, the last of their posting dates and whether a payment settles it (none without them)."""
+        if not self.feed_applications:
+            return """LEFT JOIN (SELECT NULL::numeric AS applied, NULL::date AS last_on,
+                                        NULL::boolean AS by_payment) f ON false"""
+        stage = self.feed_applications
+        return f"""LEFT JOIN (
+                      SELECT entry AS external_id, sum(amount) AS applied, max(posting_date) AS last_on,
+                             bool_or(by_payment) AS by_payment
+                        FROM (SELECT a.applied_external_id AS entry, a.amount, a.posting_date,
+                                     coalesce(p.document_type, l.document_type) = 'payment' AS by_payment
+                                FROM {stage} a
+                                LEFT JOIN import_stage p ON p.external_id = a.applying_external_id
+                                LEFT JOIN {ENTRY} l ON p.external_id IS NULL AND l.tenant_id = %(tenant)s
+                                     AND l.external_id = a.applying_external_id
+                              UNION ALL
+                              SELECT applying_external_id, amount, posting_date, false FROM {stage}) applied
+                       GROUP BY entry) f ON x.id IS NULL AND f.external_id = s.external_id"""
+
     def cleanup(self) -> None:
         self.cursor.execute("DROP TABLE IF EXISTS import_existing")
+        self.cursor.execute("DROP TABLE IF EXISTS up_written")
 
 
 class ApplicationsWriter(Writer):
@@ -394,7 +463,8 @@ class ApplicationsWriter(Writer):
     def check(self) -> None:
         self.duplicates("external_id", "external_id", "External id")
         params = {"tenant": self.tenant.pk}
-        # Lock every entry the file touches, in id order, before reading what is left on them.
+        # Lock every entry the file touches, in id order, before reading what is left on them (but for
+        # the entries this feed inserted: nobody else sees them before it commits).
         self.cursor.execute(
             f"""
             SELECT count(*) FROM (
@@ -402,6 +472,7 @@ class ApplicationsWriter(Writer):
                  WHERE e.tenant_id = %(tenant)s AND e.external_id IN (
                        SELECT applying_external_id FROM import_stage
                        UNION SELECT applied_external_id FROM import_stage)
+                   {self._not_new("e.id")}
                  ORDER BY e.id FOR UPDATE OF e
             ) locked
             """,
@@ -561,8 +632,9 @@ class ApplicationsWriter(Writer):
         rows = self.fetch(
             f"""
             WITH entry AS (
-                SELECT applying_entry_id AS id FROM import_touched
-                UNION SELECT applied_entry_id FROM import_touched
+                SELECT id FROM (SELECT applying_entry_id AS id FROM import_touched
+                                UNION SELECT applied_entry_id FROM import_touched) touched
+                 WHERE true {self._not_new("touched.id")}
             ), r AS (  -- what was applied to each debit entry touched (grouped once, not looked up per entry)
                 SELECT a.applied_entry_id AS id, sum(a.amount) AS applied, max(a.posting_date) AS last_on,
                        bool_or(p.document_type = 'payment') AS by_payment
@@ -613,9 +685,16 @@ class ApplicationsWriter(Writer):
             reopened_entry_ids=reopened,
         )
 
+    def _not_new(self, entry_id: str) -> str:
+        """A condition leaving out the entries the feed's entries file inserted (none outside a feed)."""
+        if not self.new_entries:
+            return ""
+        return f"AND NOT EXISTS (SELECT 1 FROM {NEW_ENTRIES} n WHERE n.id = {entry_id})"
+
     def cleanup(self) -> None:
         self.cursor.execute("DROP TABLE IF EXISTS import_app")
         self.cursor.execute("DROP TABLE IF EXISTS import_touched")
+        self.cursor.execute(f"DROP TABLE IF EXISTS {NEW_ENTRIES}")
 
 
 WRITERS = {"customers": CustomersWriter, "entries": EntriesWriter, "applications": ApplicationsWriter}

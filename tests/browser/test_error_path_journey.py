@@ -11,7 +11,7 @@ from creditcontrol.setup import tenant_initialise
 from creditcontrol.tenancy import tenant_context
 from interactions.services import interaction_create
 from tests import factories
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import ARTEFACTS, sign_in
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -76,3 +76,50 @@ def test_a_broken_rule_behind_htmx_shows_in_the_page_error_area(page, book):
     error.wait_for()
     assert error.inner_text() == f"Entries [{book['other'].pk}] are not lines of this interaction."
     assert page.locator("#selection-totals").inner_html() == totals
+
+
+def test_a_feed_with_a_bad_application_lists_its_errors_by_file(page, book, tmp_path, settings, make_member):
+    """Entries and their applications uploaded together: one bad application, nothing imported, and the
+    error table names the file; then the corrected feed imports both."""
+    settings.MEDIA_ROOT = tmp_path
+
+    def make(name: str, text: str) -> str:
+        (tmp_path / name).write_text(text)
+        return str(tmp_path / name)
+
+    entries = make(
+        "entries.csv",
+        "external_id,customer,document_type,document_no,posting_date,amount\n"
+        "F-INV,C100,invoice,SI-9,2026-02-01,250.00\nF-PAY,C100,payment,PMT-9,2026-02-10,-250.00\n",
+    )
+    header = "external_id,applying_entry,applied_entry,amount,posting_date\n"
+    wrong = make("wrong.csv", header + "F-APP,F-PAY,F-INV,260.00,2026-02-10\n")
+    right = make("right.csv", header + "F-APP,F-PAY,F-INV,250.00,2026-02-10\n")
+    make_member(book["pounds"].tenant, Role.MANAGER, username="mona")
+    sign_in(page, "mona", PASSWORD)
+    page.wait_for_url(re.compile(r"/t/alpha/$"))
+    for applications in (wrong, right):
+        page.goto("/t/alpha/ledger/import/")
+        page.select_option("#id_kind", "entries")
+        page.set_input_files("#id_file", entries)
+        page.set_input_files("#id_applications", applications)
+        ARTEFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTEFACTS / "feed-import-form.png"), full_page=True)
+        page.click("button:has-text('Import')")
+        page.locator("[data-status=done], [data-status=failed]").wait_for()
+        if applications == wrong:
+            assert page.locator(".import-errors tbody tr").all_inner_texts() == [
+                "applications\t2\tamount\tOver-application: applying 260.00 brings the total applied to entry "
+                "'F-INV' to 260.00, more than its amount of 250.00.",
+                "applications\t2\tamount\tOver-application: applying 260.00 brings the total applied to entry "
+                "'F-PAY' to 260.00, more than its amount of 250.00.",
+            ]
+            assert (
+                page.locator("h1").inner_text()
+                == "Import of entries.csv and wrong.csv (entries and applications)"
+            )
+            page.screenshot(path=str(ARTEFACTS / "feed-import-errors.png"), full_page=True)
+    assert page.locator("[data-status=done]").inner_text() == (
+        "Imported 2 entries rows: 2 created, 0 updated, 0 unchanged; "
+        "1 applications rows: 1 created, 0 updated, 0 unchanged."
+    )

@@ -1,10 +1,13 @@
-"""`manage.py import_data --tenant SLUG {customers,entries,applications} FILE`: an ERP file, with progress."""
+"""`manage.py import_data --tenant SLUG {customers,entries,applications} FILE [--applications FILE]`: an ERP
+file (entries with their applications, as one feed), with progress."""
+
+from contextlib import ExitStack
 
 from django.core.management.base import BaseCommand, CommandError
 
 from creditcontrol.models import Tenant
 from creditcontrol.tenancy import tenant_context
-from ledger.imports import KINDS, import_csv
+from ledger.imports import KINDS, import_feed
 
 
 class Command(BaseCommand):
@@ -16,8 +19,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "file", help="path of the CSV file (UTF-8, header row; see docs/import-formats.md)"
         )
+        parser.add_argument(
+            "--applications",
+            metavar="FILE",
+            help="with entries: their applications, imported in the same transaction (all or nothing)",
+        )
 
-    def handle(self, *args, tenant, kind, file, **options):
+    def handle(self, *args, tenant, kind, file, applications, **options):
         try:
             tenant_obj = Tenant.objects.get(slug=tenant)
         except Tenant.DoesNotExist:
@@ -33,17 +41,24 @@ class Command(BaseCommand):
                 )
                 self.stdout.flush()
 
-        try:
-            source = open(file, "rb")  # noqa: SIM115
-        except OSError as error:
-            raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
-        with source, tenant_context(tenant_obj):
-            result = import_csv(kind=kind, source=source, progress=progress)
+        if applications and kind != "entries":
+            raise CommandError("--applications goes with a file of ledger entries only.")
+        paths = {kind: file, **({"applications": applications} if applications else {})}
+        with ExitStack() as files:
+            sources = {}
+            for name, path in paths.items():
+                try:
+                    sources[name] = files.enter_context(open(path, "rb"))  # noqa: SIM115
+                except OSError as error:
+                    raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
+            with tenant_context(tenant_obj):
+                result = import_feed(sources, progress=progress)
         if verbose:
             self.stdout.write("")
         if not result.ok:
             for error in result.errors:
                 column = f", column {error['column']}" if error["column"] else ""
-                self.stderr.write(f"row {error['row']}{column}: {error['message']}")
+                where = f"{error['file']} " if "file" in error else ""
+                self.stderr.write(f"{where}row {error['row']}{column}: {error['message']}")
             raise CommandError(result.message)
         self.stdout.write(self.style.SUCCESS(f"{result.message} ({result.seconds:.1f} s)"))
