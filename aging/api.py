@@ -1,9 +1,11 @@
 """Aging API: stored statistics per customer, tenant KPIs with history, recalculation runs (thin)."""
 
 import datetime
+import hashlib
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
+from django.utils.cache import get_conditional_response
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -16,7 +18,7 @@ from rest_framework.views import APIView
 from creditcontrol.api import TenantAPIMixin
 from creditcontrol.errors import DomainError
 from creditcontrol.models import Role
-from creditcontrol.tenancy import role_at_least
+from creditcontrol.tenancy import current_tenant, role_at_least
 
 from . import selectors, services
 from .figures import FIGURE_COLUMNS
@@ -24,6 +26,7 @@ from .filters import ORDERING_FIELDS, CustomerStatisticsFilter, RecalculationRun
 from .models import CustomerStatistics, KpiSnapshot, RecalculationRun
 from .pagination import StatisticsPagination
 from .services.recalculation import recalculation_runs_settle
+from .versions import statistics_version
 
 
 class CustomerStatisticsSerializer(serializers.ModelSerializer):
@@ -88,7 +91,10 @@ def _writer(name: str, field):
     )
 )
 class CustomerStatisticsViewSet(TenantAPIMixin, viewsets.ReadOnlyModelViewSet):
-    """Stored figures of each customer; filter any figure by range (`balance_lcy__gte=`), sort by any."""
+    """Stored figures of each customer; filter any figure by range (`balance_lcy__gte=`), sort by any.
+
+    Answers carry an `ETag`; sent back in `If-None-Match`, it gets `304 Not Modified` (no body, no query
+    of the figures) for as long as the statistics keep their version (aging/versions.py)."""
 
     serializer_class = CustomerStatisticsSerializer
     pagination_class = StatisticsPagination
@@ -99,6 +105,50 @@ class CustomerStatisticsViewSet(TenantAPIMixin, viewsets.ReadOnlyModelViewSet):
 
     def tenant_queryset(self):
         return selectors.statistics_list()
+
+    def list(self, request, *args, **kwargs):
+        return _revalidated(
+            request, lambda: super(CustomerStatisticsViewSet, self).list(request, *args, **kwargs)
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        return _revalidated(
+            request, lambda: super(CustomerStatisticsViewSet, self).retrieve(request, *args, **kwargs)
+        )
+
+
+def statistics_etag(request) -> str | None:
+    """The ETag of an answer that reads only the tenant's stored statistics (and their customers): the
+    statistics' version, and all else the answer depends on (who asks, with which role and scope, as of
+    which date, the path with its query, the format). None when the version cannot be read (no cache)."""
+    tenant = current_tenant()
+    version = statistics_version(tenant)
+    if version is None:
+        return None
+    membership = request._request.membership
+    parts = (
+        version,
+        request.user.pk,
+        membership.role,
+        tenant.controllers_own_customers_only,
+        services.as_of_date(user=request.user),
+        request.get_full_path(),
+        request.accepted_media_type,
+    )
+    return '"' + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32] + '"'
+
+
+def _revalidated(request, answer):
+    """`answer()` with its ETag, or 304 Not Modified when the client already holds it."""
+    etag = statistics_etag(request)
+    response = None
+    if etag is not None:
+        response = get_conditional_response(request._request, etag=etag)
+    if response is None:
+        response = answer()
+    if etag is not None and response.status_code in (status.HTTP_200_OK, status.HTTP_304_NOT_MODIFIED):
+        response["ETag"] = etag
+    return response
 
 
 class KpiSnapshotSerializer(serializers.ModelSerializer):

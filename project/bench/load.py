@@ -41,6 +41,8 @@ class Target:
     path: str
     requests_per_second: float
     p95_ms: float | None
+    # Ask as a client that holds the last answer: send its ETag back (If-None-Match), expect 304.
+    revalidate: bool = False
 
 
 def _targets(slug: str) -> list[Target]:
@@ -48,6 +50,9 @@ def _targets(slug: str) -> list[Target]:
         Target("credit list, every controller", f"/t/{slug}/customers/credit/?controller=", 60, 400),
         Target("dashboard", f"/t/{slug}/", 60, None),
         Target("statistics API, first page", f"/api/t/{slug}/statistics/", 100, 250),
+        Target(
+            "statistics API, first page, revalidated", f"/api/t/{slug}/statistics/", 100, 250, revalidate=True
+        ),
         Target("balance due report", f"/t/{slug}/customers/balance-due/", 60, 400),
     ]
 
@@ -121,9 +126,26 @@ def _stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
-def _load(port: int, path: str, cookie: str, seconds: float) -> tuple[list[float], int]:
-    """(answer times in ms, failures) of CONNECTIONS clients asking for `path` for `seconds`."""
+def _etag(port: int, path: str, cookie: str) -> str:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1"})
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    etag = response.getheader("ETag")
+    if not etag:
+        raise RuntimeError(f"load: {path} answers without an ETag")
+    return etag
+
+
+def _load(
+    port: int, path: str, cookie: str, seconds: float, etag: str | None = None
+) -> tuple[list[float], int]:
+    """(answer times in ms, failures) of CONNECTIONS clients asking for `path` for `seconds`; with `etag`,
+    each request sends it back and a failure is anything but 304 Not Modified."""
     stop = time.monotonic() + seconds
+    headers = {"Cookie": cookie, "Host": "127.0.0.1", **({"If-None-Match": etag} if etag else {})}
+    expected = 304 if etag else 200
     times: list[float] = []
     failures = [0]
     lock = threading.Lock()
@@ -134,10 +156,10 @@ def _load(port: int, path: str, cookie: str, seconds: float) -> tuple[list[float
         while time.monotonic() < stop:
             started = time.perf_counter()
             try:
-                connection.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1"})
+                connection.request("GET", path, headers=headers)
                 response = connection.getresponse()
                 response.read()
-                if response.status != 200:
+                if response.status != expected:
                     failed += 1
                 mine.append((time.perf_counter() - started) * 1000)
             except (OSError, http.client.HTTPException):
@@ -165,9 +187,10 @@ def run(stdout, *, customers: int, entries: int) -> list[dict]:
     results = []
     try:
         for target in _targets(tenant.slug):
-            _load(port, target.path, cookie, WARMUP_SECONDS)
+            etag = _etag(port, target.path, cookie) if target.revalidate else None
+            _load(port, target.path, cookie, WARMUP_SECONDS, etag)
             started = time.perf_counter()
-            times, failures = _load(port, target.path, cookie, SECONDS)
+            times, failures = _load(port, target.path, cookie, SECONDS, etag)
             elapsed = time.perf_counter() - started
             if not times:
                 raise RuntimeError(f"load: {target.label}: no answer at all")
