@@ -26,14 +26,29 @@ def current_tenant_zone():
     return zoneinfo.ZoneInfo(current_tenant().time_zone)
 
 
+DESCRIPTION_MAX = Interaction._meta.get_field("description").max_length
+
+
 def _header_problems(
-    *, customer, interaction_type, description, occurred_at, contact, next_interaction_date
+    *, customer, interaction_type, description, occurred_at, contact, next_interaction_date, dated=True
 ) -> dict:
+    """What is wrong with an interaction's header; `dated`: its date-time is being set (and so checked)."""
     errors = {}
     if interaction_type not in InteractionType.values:
         errors["interaction_type"] = [f"Choose one of: {', '.join(InteractionType.values)}."]
     if not description or not description.strip():
         errors["description"] = ["Enter a description (it is the interaction's caption)."]
+    elif len(description.strip()) > DESCRIPTION_MAX:
+        errors["description"] = [
+            f"At most {DESCRIPTION_MAX} characters (this has {len(description.strip())}): "
+            "put the rest in the notes."
+        ]
+    if dated and occurred_at is not None:
+        today = timezone.localtime(timezone.now(), current_tenant_zone()).date()
+        if timezone.localtime(occurred_at, current_tenant_zone()).date() > today:
+            errors["occurred_at"] = [
+                f"An interaction records what happened: its date-time cannot be after today ({today.isoformat()})."
+            ]
     if contact is not None and contact.customer_id != customer.pk:
         errors["contact"] = [f"{contact.name} is not a contact of {customer.name}."]
     if next_interaction_date is not None and occurred_at is not None:
@@ -179,6 +194,7 @@ def interaction_update(*, interaction: Interaction, user=None, **fields) -> Inte
         occurred_at=interaction.occurred_at,
         contact=interaction.contact,
         next_interaction_date=interaction.next_interaction_date,
+        dated="occurred_at" in fields,
     )
     if errors:
         raise DomainError(next(iter(errors.values()))[0], details=errors)
