@@ -17,13 +17,13 @@ from rest_framework.views import APIView
 
 from creditcontrol.api import TenantAPIMixin
 from creditcontrol.errors import DomainError
-from creditcontrol.models import Role
+from creditcontrol.models import Membership, Role
 from creditcontrol.tenancy import current_tenant, role_at_least
 
 from . import selectors, services
 from .figures import FIGURE_COLUMNS
 from .filters import ORDERING_FIELDS, CustomerStatisticsFilter, RecalculationRunFilter
-from .models import CustomerStatistics, KpiSnapshot, RecalculationRun
+from .models import AgingBasis, CustomerStatistics, KpiSnapshot, RecalculationRun
 from .pagination import StatisticsPagination
 from .services.recalculation import recalculation_runs_settle
 from .versions import statistics_version
@@ -107,14 +107,22 @@ class CustomerStatisticsViewSet(TenantAPIMixin, viewsets.ReadOnlyModelViewSet):
         return selectors.statistics_list()
 
     def list(self, request, *args, **kwargs):
-        return _revalidated(
-            request, lambda: super(CustomerStatisticsViewSet, self).list(request, *args, **kwargs)
-        )
+        return _revalidated(request, lambda: self._page(request))
 
     def retrieve(self, request, *args, **kwargs):
         return _revalidated(
-            request, lambda: super(CustomerStatisticsViewSet, self).retrieve(request, *args, **kwargs)
+            request, lambda: Response(self.get_serializer(self._as_shown([self.get_object()])[0]).data)
         )
+
+    def _page(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(self._as_shown(page), many=True).data)
+
+    def _as_shown(self, rows) -> list:
+        """The stored figures, or when the setup ages as of the caller's work date, the figures as of it
+        (filters and ordering work on the stored ones, as on the credit list)."""
+        as_of = selectors.live_as_of(as_of=services.as_of_date(user=self.request.user))
+        return list(rows) if as_of is None else list(selectors.statistics_as_of(rows, as_of=as_of))
 
 
 def statistics_etag(request) -> str | None:
@@ -149,6 +157,100 @@ def _revalidated(request, answer):
     if etag is not None and response.status_code in (status.HTTP_200_OK, status.HTTP_304_NOT_MODIFIED):
         response["ETag"] = etag
     return response
+
+
+class WorkDateSerializer(serializers.Serializer):
+    work_date = serializers.DateField(allow_null=True)
+
+
+class WorkDateAPIView(TenantAPIMixin, APIView):
+    """The caller's work date in this tenant. PUT `{"work_date": "YYYY-MM-DD"}` sets it, `null` clears it.
+    The answer says whether the tenant's aging setup ages the caller's figures as of it (`used`) and the
+    as-of date the caller's figures are now read at."""
+
+    write_role = Role.VIEWER  # a personal setting: anyone may choose their own date
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        return Response(self._state(request))
+
+    @extend_schema(request=WorkDateSerializer, responses=OpenApiTypes.OBJECT)
+    def put(self, request):
+        serializer = WorkDateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.work_date_set(user=request.user, work_date=serializer.validated_data["work_date"])
+        return Response(self._state(request))
+
+    def _state(self, request) -> dict:
+        work_date = (
+            Membership.objects.filter(tenant=current_tenant(), user=request.user)
+            .values_list("work_date", flat=True)
+            .first()
+        )
+        return {
+            "work_date": work_date,
+            "used": services.aging_setup_get().use_work_date,
+            "as_of_date": services.as_of_date(user=request.user),
+        }
+
+
+class AgingBandSerializer(serializers.Serializer):
+    label = serializers.CharField(max_length=40, allow_blank=True)
+    from_days = serializers.IntegerField(allow_null=True, required=False, default=None)
+    to_days = serializers.IntegerField(allow_null=True, required=False, default=None)
+
+
+class AgingSetupSerializer(serializers.Serializer):
+    basis = serializers.ChoiceField(choices=AgingBasis.choices)
+    use_work_date = serializers.BooleanField()
+    dso_period_days = serializers.IntegerField(min_value=1, max_value=3660)
+    nightly_recalculation_time = serializers.TimeField()
+    bands = AgingBandSerializer(many=True)
+
+
+class AgingSetupAPIView(TenantAPIMixin, APIView):
+    """The aging setup (admins): basis, work date use, DSO period, nightly time and the bands. PUT the whole
+    of it; it is checked like the setup page (the bands must cover every day exactly once) and either all
+    of it is saved or none; the stored figures are stale until the next recalculation."""
+
+    write_role = Role.ADMIN
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not role_at_least(request._request.membership.role, Role.ADMIN):
+            raise PermissionDenied("Only an admin reads or changes the aging setup.")
+
+    @extend_schema(responses=AgingSetupSerializer)
+    def get(self, request):
+        return Response(self._state())
+
+    @extend_schema(request=AgingSetupSerializer, responses=AgingSetupSerializer)
+    def put(self, request):
+        serializer = AgingSetupSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        bands = [dict(band) for band in data.pop("bands")]
+        problems = services.aging_bands_problems(bands)  # before anything is written, as on the page
+        if problems:
+            raise DomainError(problems[0], details={"bands": problems})
+        services.aging_setup_update(**data)
+        services.aging_bands_replace(bands=bands)
+        return Response(self._state())
+
+    def _state(self) -> dict:
+        setup = services.aging_setup_get()
+        return AgingSetupSerializer(
+            {
+                "basis": setup.basis,
+                "use_work_date": setup.use_work_date,
+                "dso_period_days": setup.dso_period_days,
+                "nightly_recalculation_time": setup.nightly_recalculation_time,
+                "bands": [
+                    {"label": b.label, "from_days": b.from_days, "to_days": b.to_days}
+                    for b in selectors.aging_bands()
+                ],
+            }
+        ).data
 
 
 class KpiSnapshotSerializer(serializers.ModelSerializer):

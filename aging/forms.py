@@ -15,6 +15,10 @@ class AgingSetupForm(forms.Form):
     )
 
 
+class WorkDateForm(forms.Form):
+    work_date = forms.DateField(required=False, label="Work date")
+
+
 class AgingBandForm(forms.Form):
     label = forms.CharField(max_length=40, required=False)
     from_days = forms.IntegerField(required=False, label="From day")

@@ -1,6 +1,7 @@
 """Reads of the credit statistics: stored per-customer figures, live figures as of a date, tenant KPIs."""
 
 import datetime
+from collections.abc import Iterable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
@@ -91,27 +92,84 @@ def customer_figures(
     return {row["customer_id"]: {column: row[column] for column in FIGURE_COLUMNS} for row in rows}
 
 
+def live_as_of(*, as_of: datetime.date, branch_id: int | None = None) -> datetime.date | None:
+    """`as_of` (a user's, aging.services.as_of_date) when figures as of it must be read now from the
+    ledger, because the stored ones are as of another date or for every branch; None when the stored
+    figures are the ones to show."""
+    if branch_id is None and as_of == current_tenant().today():
+        return None
+    return as_of
+
+
+def statistics_as_of(
+    rows: Iterable[CustomerStatistics],
+    *,
+    as_of: datetime.date,
+    branch_id: int | None = None,
+    chunk: int = 2000,
+) -> Iterator[CustomerStatistics]:
+    """The rows, each with its figures read now as of `as_of` (only `branch_id`'s entries, if given) in
+    place of the stored ones and `as_of_date` set to it: what a page, export or answer shows a user whose
+    figures are not the stored ones (`live_as_of`). Read `chunk` customers at a time."""
+    batch: list[CustomerStatistics] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= chunk:
+            yield from _with_figures(batch, as_of=as_of, branch_id=branch_id)
+            batch = []
+    yield from _with_figures(batch, as_of=as_of, branch_id=branch_id)
+
+
+def _with_figures(batch, *, as_of, branch_id):
+    if not batch:
+        return
+    live = customer_figures(customer_ids=[row.customer_id for row in batch], as_of=as_of, branch_id=branch_id)
+    for row in batch:
+        for name, value in live.get(row.customer_id, {}).items():
+            setattr(row, name, value)
+        row.as_of_date = as_of
+        yield row
+
+
 def tenant_ar_as_of(*, as_of: datetime.date) -> tuple[Decimal, Decimal]:
     """(AR, current AR) of the tenant at the end of `as_of`: Σ remaining (LCY) of entries open then,
     and of those not yet due (ledger.arithmetic: the balance as of a date); a controller's customers'
     within their scope."""
+    ar, current, _ = tenant_balance_as_of(as_of=as_of)
+    return ar, current
+
+
+def tenant_balance_as_of(
+    *, as_of: datetime.date, bands: list[AgingBand] | None = None, basis: str = AgingBasis.DUE_DATE
+) -> tuple[Decimal, Decimal, dict[int, Decimal]]:
+    """(AR, current AR, {band position: amount}) at the end of `as_of`, all from the same remaining
+    amounts as of that date, so the bands add up to the AR wherever the tenant's bands cover every day."""
     remaining_lcy = arithmetic.remaining_lcy_from_taken_sql("e.amount", "e.amount_lcy", "m.taken")
+    bands = bands or []
+    basis_column = BASIS_COLUMN[AgingBasis(basis)].replace("e.", "")
+    band_sums = "".join(
+        f", COALESCE(SUM(remaining_lcy) FILTER (WHERE remaining_lcy <> 0 AND {band_condition(band, basis_column)}), 0)"
+        for band in bands
+    )
     sql = f"""
         WITH remaining AS (
-            SELECT e.due_date, {remaining_lcy} AS remaining_lcy
+            SELECT e.due_date, e.posting_date, e.document_date, {remaining_lcy} AS remaining_lcy
               FROM {ENTRY} e
               LEFT JOIN ({arithmetic.taken_as_of_by_entry_sql("%(tenant)s", "%(as_of)s")}) m ON m.entry_id = e.id
              WHERE e.tenant_id = %(tenant)s AND e.posting_date <= %(as_of)s
                AND {customer_in_scope_sql("e.customer_id")}
         )
         SELECT COALESCE(SUM(remaining_lcy), 0),
-               COALESCE(SUM(remaining_lcy) FILTER (WHERE due_date >= %(as_of)s), 0)
+               COALESCE(SUM(remaining_lcy) FILTER (WHERE due_date >= %(as_of)s), 0){band_sums}
           FROM remaining
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, {"tenant": current_tenant().pk, "as_of": as_of})
-        ar, current = cursor.fetchone()
-    return Decimal(ar).quantize(CENT), Decimal(current).quantize(CENT)
+        ar, current, *sums = cursor.fetchone()
+    by_band = {
+        band.position: Decimal(amount).quantize(CENT) for band, amount in zip(bands, sums, strict=True)
+    }
+    return Decimal(ar).quantize(CENT), Decimal(current).quantize(CENT), by_band
 
 
 def credit_sales(*, after: datetime.date, until: datetime.date) -> Decimal:
@@ -146,20 +204,18 @@ def tenant_kpis(*, as_of: datetime.date) -> dict:
     """The tenant's KPIs as of a date: AR, overdue, aging totals, DSO, best possible DSO, ADD, CEI."""
     setup, _ = AgingSetup.objects.get_or_create(tenant=current_tenant())
     period = setup.dso_period_days
-    ar, current = tenant_ar_as_of(as_of=as_of)
+    bands = aging_bands()
+    # AR, not due and the bands in one pass over the same amounts as of `as_of` (the stored band
+    # figures are as of the last recalculation, which need not be that date).
+    ar, current, by_band = tenant_balance_as_of(as_of=as_of, bands=bands, basis=setup.basis)
     sales = credit_sales(after=as_of - datetime.timedelta(days=period), until=as_of)
     dso = best = None
     if sales > 0:
         dso = _days(ar / sales * period)
         best = _days(current / sales * period)
-    bands = aging_bands()
-    sums = CustomerStatistics.objects.aggregate(
-        customers=Count("customer_id"),
-        **{f"band_{band.position}": Sum(f"band_{band.position}_lcy") for band in bands},
-    )
     return {
         "date": as_of,
-        "customers_count": sums.pop("customers"),
+        "customers_count": CustomerStatistics.objects.count(),
         "total_ar_lcy": ar,
         "overdue_lcy": ar - current,
         "not_due_lcy": current,
@@ -167,7 +223,7 @@ def tenant_kpis(*, as_of: datetime.date) -> dict:
             {
                 "position": band.position,
                 "label": band.label,
-                "amount_lcy": str(sums[f"band_{band.position}"] or CENT * 0),
+                "amount_lcy": str(by_band[band.position]),
             }
             for band in bands
         ],

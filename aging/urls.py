@@ -6,6 +6,7 @@ from . import views
 
 urlpatterns = [
     path("aging/setup/", views.AgingSetupView.as_view(), name="aging-setup"),
+    path("work-date/", views.WorkDateView.as_view(), name="work-date"),
     path("aging/recalculations/", views.RecalculationRunsView.as_view(), name="aging-recalculations"),
     path(
         "aging/recalculations/start/",

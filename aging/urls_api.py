@@ -11,5 +11,7 @@ router.register("recalculations", api.RecalculationRunViewSet, basename="recalcu
 
 urlpatterns = [
     path("kpis/", api.TenantKpiView.as_view(), name="tenant-kpis"),
+    path("me/work-date/", api.WorkDateAPIView.as_view(), name="work-date-api"),
+    path("aging/setup/", api.AgingSetupAPIView.as_view(), name="aging-setup-api"),
     *router.urls,
 ]

@@ -1,7 +1,9 @@
-"""Pages of the aging app: the aging setup, and recalculation runs with live progress."""
+"""Pages of the aging app: the aging setup, recalculation runs with live progress, the work date."""
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -10,7 +12,7 @@ from creditcontrol.models import Role
 from creditcontrol.pages import TenantPageMixin
 
 from . import selectors, services
-from .forms import AgingBandFormSet, AgingSetupForm, bands_from_formset
+from .forms import AgingBandFormSet, AgingSetupForm, WorkDateForm, bands_from_formset
 from .models import MAX_BANDS, RecalculationRun
 from .services.recalculation import recalculation_runs_settle
 
@@ -105,3 +107,33 @@ class RecalculationProgressView(TenantPageMixin, TemplateView):
         recalculation_runs_settle()
         context["run"] = get_object_or_404(RecalculationRun.objects.all(), pk=kwargs["pk"])
         return context
+
+
+class WorkDateView(TenantPageMixin, View):
+    """Set or clear the user's work date from the top bar, then go back to the page it was set on."""
+
+    write_role = Role.VIEWER  # a personal setting: anyone may choose their own date
+
+    def post(self, request, *args, **kwargs):
+        # Back to the page it was set on (the top bar's form sends no `next`: the page's query may hold
+        # what the user searched for, which a form field would repeat in every page).
+        back = request.POST.get("next") or request.headers.get("Referer", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = reverse("dashboard", kwargs={"tenant_slug": request.tenant.slug})
+        form = WorkDateForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, f"Work date: {' '.join(form.errors['work_date'])}")
+            return redirect(back)
+        try:
+            chosen = services.work_date_set(
+                user=request.user,
+                work_date=None if "clear" in request.POST else form.cleaned_data["work_date"],
+            )
+        except DomainError as error:
+            messages.error(request, f"Work date: {error.message}")
+            return redirect(back)
+        if chosen is None:
+            messages.success(request, "Work date cleared: you work as of today.")
+        else:
+            messages.success(request, f"Work date set to {chosen.isoformat()}.")
+        return redirect(back)

@@ -53,6 +53,9 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "recalculation-list": ("get", None),
     "recalculation-detail": ("get", "recalculation_run"),
     "tenant-kpis": ("get", None),
+    "work-date": ("post", None),
+    "work-date-api": ("get", None),
+    "aging-setup-api": ("get", None),
     # customers API
     "customer-list": ("get", None),
     "customer-detail": ("get", "customer"),
@@ -143,12 +146,15 @@ CONTROLLER_SCOPE: dict[str, str] = {
     "payment-terms-detail": "shared",
     "status-code-detail": "shared",
     "credit-list-columns": "shared",  # one's own columns
+    "work-date": "shared",  # one's own work date
+    "work-date-api": "shared",
     # writes that name customers in their body
     "credit-list-recalculate": "refused",
     "aging-recalculation-start": "refused",
     "entry-record-payment": "refused",
     # a tenant admin's or a manager's pages
     "aging-setup": "role",
+    "aging-setup-api": "role",
     "ledger-import": "role",
     "ledger-import-job": "role",
     "ledger-import-progress": "role",

@@ -8,8 +8,8 @@ import pytest
 from creditcontrol.models import Role
 from tests.isolation import PARAMETER_LITERALS, TENANT_ROUTES, tenant_routes
 
-# Choosing one's own credit list columns is a personal setting, open to viewers too.
-PERSONAL = {"credit-list-columns"}
+# Choosing one's own credit list columns or work date is a personal setting, open to viewers too.
+PERSONAL = {"credit-list-columns", "work-date"}
 WRITES = sorted(n for n, (method, _key) in TENANT_ROUTES.items() if method == "post" and n not in PERSONAL)
 
 
@@ -32,3 +32,12 @@ def test_a_viewer_may_arrange_their_own_columns(tenant_a, make_member, client):
     client.force_login(make_member(tenant_a, Role.VIEWER))
     response = client.post(f"/t/{tenant_a.slug}/customers/credit/columns/", {"columns": ["code", "name"]})
     assert response.status_code == 302
+
+
+def test_a_viewer_may_set_their_own_work_date(tenant_a, make_member, client, api_for):
+    viewer = make_member(tenant_a, Role.VIEWER)
+    client.force_login(viewer)
+    response = client.post(f"/t/{tenant_a.slug}/work-date/", {"work_date": "2026-10-31"})
+    assert response.status_code == 302
+    answer = api_for(viewer).put(f"/api/t/{tenant_a.slug}/me/work-date/", {"work_date": None}, format="json")
+    assert (answer.status_code, answer.json()["work_date"]) == (200, None)

@@ -14,6 +14,7 @@ from .setup import (
     aging_setup_seed_defaults,
     aging_setup_update,
     as_of_date,
+    work_date_set,
 )
 from .statistics import (
     recalculate_entries_soon,
@@ -30,6 +31,7 @@ __all__ = [
     "aging_setup_seed_defaults",
     "aging_setup_update",
     "as_of_date",
+    "work_date_set",
     "kpi_snapshot_take",
     "nightly_recalculations_due",
     "recalculate_all",

@@ -49,6 +49,27 @@ def as_of_date(*, user=None) -> datetime.date:
     return tenant.today()
 
 
+WORK_DATE_REACH_DAYS = 3660  # a work date is at most about ten years from today, either way
+
+
+def work_date_set(*, user, work_date: datetime.date | None) -> datetime.date | None:
+    """Set (or with None clear) the user's work date in the current tenant: the date their credit
+    figures are aged as of when the setup says so, and the default date of what they record."""
+    if work_date is not None:
+        today = current_tenant().today()
+        if abs((work_date - today).days) > WORK_DATE_REACH_DAYS:
+            raise DomainError(
+                f"A work date must be within {WORK_DATE_REACH_DAYS} days of today ({today.isoformat()}).",
+                details={
+                    "work_date": [f"Within {WORK_DATE_REACH_DAYS} days of today ({today.isoformat()})."]
+                },
+            )
+    updated = Membership.objects.filter(tenant=current_tenant(), user=user).update(work_date=work_date)
+    if not updated:
+        raise DomainError("You are not a member of this company.")
+    return work_date
+
+
 @transaction.atomic
 def aging_setup_update(
     *,

@@ -68,6 +68,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "creditcontrol.tenancy.tenant_context_processor",
+                "aging.context.work_date_context",
             ],
         },
     },

@@ -12,7 +12,7 @@ from django.views.generic import TemplateView
 from aging.filters import CustomerStatisticsFilter
 from aging.models import AgingBand, AgingSetup, CustomerStatistics
 from aging.pagination import CappedStatisticsPaginator
-from aging.selectors import customer_figures
+from aging.selectors import live_as_of, statistics_as_of
 from aging.services import as_of_date, recalculation_start
 from creditcontrol.errors import DomainError
 from creditcontrol.exports import csv_response
@@ -24,15 +24,12 @@ from .. import credit_list
 from ..context import branch_context
 
 
-def _live_figures(request, rows, branch):
-    """(as-of date, {customer id: figures}) read now for a page of rows, when the stored figures are not
-    the ones this user should see: in a branch context, or when the setup ages as of the user's work date."""
-
-    as_of = as_of_date(user=request.user)
-    if branch is None and as_of == request.tenant.today():
-        return None
-    ids = [row.customer_id for row in rows]
-    return as_of, customer_figures(customer_ids=ids, as_of=as_of, branch_id=branch.pk if branch else None)
+def _as_shown(request, rows, branch):
+    """The rows with the figures this user should see: the stored ones, or in a branch context or when
+    the setup ages as of the user's work date, the figures read now as of that date."""
+    branch_id = branch.pk if branch else None
+    as_of = live_as_of(as_of=as_of_date(user=request.user), branch_id=branch_id)
+    return rows if as_of is None else statistics_as_of(rows, as_of=as_of, branch_id=branch_id)
 
 
 def _credit_list_context(request, tenant):
@@ -84,13 +81,8 @@ class CreditListView(TenantPageMixin, TemplateView):
             basis=shared["basis"],
             branch=shared["branch"],
         )
-        live = _live_figures(self.request, page.object_list, shared["branch"])
         table = []
-        for statistics in page:
-            if live is not None:  # a branch context or a work date: figures read now, not the stored ones
-                for name, value in live[1].get(statistics.customer_id, {}).items():
-                    setattr(statistics, name, value)
-                statistics.as_of_date = live[0]
+        for statistics in _as_shown(self.request, page.object_list, shared["branch"]):
             table.append(
                 {
                     "customer": statistics.customer,
@@ -147,11 +139,10 @@ class CreditListExportView(TenantPageMixin, View):
         shared = _credit_list_context(request, self.tenant)
         columns = shared["all_columns"]
 
-        rows = (
-            [credit_list.cell_text(statistics, c) for c in columns]
-            for statistics in shared["rows"].iterator(chunk_size=2000)
-        )
-        filename = f"credit-list-{self.tenant.slug}-{self.tenant.today():%Y-%m-%d}.csv"
+        as_shown = _as_shown(request, shared["rows"].iterator(chunk_size=2000), shared["branch"])
+        rows = ([credit_list.cell_text(statistics, c) for c in columns] for statistics in as_shown)
+        as_of = as_of_date(user=request.user)
+        filename = f"credit-list-{self.tenant.slug}-{as_of:%Y-%m-%d}.csv"
         return csv_response(filename, [c.label for c in columns], rows)
 
 
