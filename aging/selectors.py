@@ -268,9 +268,10 @@ def recalculation_active():
     )
 
 
-def branch_open_figures(*, branch_id: int, as_of: datetime.date, top: int = 10) -> dict:
-    """The dashboard's figures restricted to one branch's entries, read live from its open entries:
-    balance, overdue, customers overdue, each aging band, and the customers most overdue there."""
+def open_figures(*, as_of: datetime.date, branch_id: int | None = None, top: int = 10) -> dict:
+    """The dashboard's figures read now from the open entries, aged as of `as_of` (a work date), of one
+    branch if given: balance, overdue, customers overdue, each aging band, and the customers most
+    overdue. The stored totals (`tenant_totals`) are the same figures as of today for every branch."""
     setup, _ = AgingSetup.objects.get_or_create(tenant=current_tenant())
     bands = aging_bands()
     basis = BASIS_COLUMN[AgingBasis(setup.basis)]
@@ -279,11 +280,12 @@ def branch_open_figures(*, branch_id: int, as_of: datetime.date, top: int = 10) 
     )
     params = {"tenant": current_tenant().pk, "branch": branch_id, "as_of": as_of, "top": top}
     in_scope = customer_in_scope_sql("e.customer_id")  # a controller's dashboard: their customers'
+    in_branch = "" if branch_id is None else "AND e.branch_id = %(branch)s"
     per_customer = f"""
         SELECT e.customer_id, SUM(e.remaining_amount_lcy) AS balance,
                COALESCE(SUM(e.remaining_amount_lcy) FILTER (WHERE e.due_date < %(as_of)s), 0) AS overdue
           FROM {ENTRY} e
-         WHERE e.tenant_id = %(tenant)s AND e.is_open AND e.branch_id = %(branch)s AND {in_scope}
+         WHERE e.tenant_id = %(tenant)s AND e.is_open {in_branch} AND {in_scope}
          GROUP BY e.customer_id
     """
     with connection.cursor() as cursor:
@@ -293,7 +295,7 @@ def branch_open_figures(*, branch_id: int, as_of: datetime.date, top: int = 10) 
                    COALESCE(SUM(e.remaining_amount_lcy) FILTER (WHERE e.due_date < %(as_of)s), 0),
                    COUNT(DISTINCT e.customer_id) FILTER (WHERE e.due_date < %(as_of)s){", " if bands else ""}{band_sums}
               FROM {ENTRY} e
-             WHERE e.tenant_id = %(tenant)s AND e.is_open AND e.branch_id = %(branch)s AND {in_scope}
+             WHERE e.tenant_id = %(tenant)s AND e.is_open {in_branch} AND {in_scope}
             """,
             params,
         )

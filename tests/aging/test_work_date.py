@@ -132,3 +132,15 @@ def test_the_aging_setup_api_is_an_admins_and_checked_like_the_page(tenant_a, bo
         "posting_date",
         ["Not due", "Late"],
     )
+
+
+def test_the_dashboard_ages_as_of_the_work_date(tenant_a, book, client_for):
+    expected = _as_of_work_date(tenant_a, book)
+    overdue = sum(row["overdue_balance_lcy"] for row in expected.values())
+    balance = sum(row["balance_lcy"] for row in expected.values())
+    html = client_for(book["manager"]).get("/t/alpha/").content.decode()
+    assert f'data-figure="overdue">{overdue:,.2f}<' in html
+    assert f'data-figure="balance">{balance:,.2f}<' in html
+    with tenant_context(tenant_a):
+        stored = selectors.tenant_totals()["total_overdue_lcy"]
+    assert stored != overdue  # today's stored figure differs: the page did move with the work date

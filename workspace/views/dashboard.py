@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.views.generic import TemplateView
 
 from aging import selectors as aging_selectors
+from aging.services import as_of_date
 from creditcontrol.charts import bar_chart_svg, line_chart_svg
 from creditcontrol.pages import TenantPageMixin
 from customers.models import Branch
@@ -18,8 +19,8 @@ from ..context import branch_context
 class DashboardView(TenantPageMixin, TemplateView):
     """The credit dashboard: headline figures, aging, top overdue, my to-dos, promises, KPI trends.
 
-    In a branch context every figure comes from that branch's entries (read live); otherwise from the
-    stored statistics.
+    In a branch context every figure comes from that branch's entries, and with a work date the aging is as
+    of it (both read live); otherwise from the stored statistics.
     """
 
     template_name = "workspace/dashboard.html"
@@ -28,7 +29,10 @@ class DashboardView(TenantPageMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         today = self.tenant.today()
         branch = branch_context(self.request)
-        if branch is None:
+        live = aging_selectors.live_as_of(
+            as_of=as_of_date(user=self.request.user), branch_id=branch.pk if branch else None
+        )
+        if live is None:
             totals = aging_selectors.tenant_totals(with_bands=True)
             bands = totals["bands"]
             top_overdue = [
@@ -39,8 +43,8 @@ class DashboardView(TenantPageMixin, TemplateView):
                 }
                 for s in aging_selectors.top_overdue_customers(limit=10)
             ]
-        else:
-            figures = aging_selectors.branch_open_figures(branch_id=branch.pk, as_of=today)
+        else:  # a branch context or a work date: read now from the open entries, as of that date
+            figures = aging_selectors.open_figures(as_of=live, branch_id=branch.pk if branch else None)
             totals, bands, top_overdue = figures, figures["bands"], figures["top_overdue"]
         credit_list = reverse("credit-list", kwargs={"tenant_slug": self.tenant.slug})
         history = list(aging_selectors.kpi_history(since=today - datetime.timedelta(days=365)))
