@@ -1,7 +1,5 @@
 """Forms of the customer pages."""
 
-from decimal import Decimal
-
 from django import forms
 
 
@@ -25,11 +23,46 @@ class CreditLimitReviewForm(forms.Form):
         return data
 
 
+class EntryIdsField(forms.Field):
+    """The ticked entries (checkboxes named alike), as entry nos. in the order the page lists them."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        ids = []
+        for item in value or []:
+            text = str(item).strip()
+            if not text.isascii() or not text.isdigit() or not 0 < int(text) < 2**63:
+                raise forms.ValidationError(f"'{text[:20]}' is not an entry no.")
+            ids.append(int(text))
+        return ids
+
+
 class RecordPaymentForm(forms.Form):
-    amount = forms.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
-    # Only for a customer in a foreign currency: the amount in local currency at the posting rate.
-    amount_lcy = forms.DecimalField(
-        required=False, max_digits=18, decimal_places=2, min_value=Decimal("0.01"), label="Amount in LCY"
-    )
-    posting_date = forms.DateField()
-    document_no = forms.CharField(max_length=40)
+    """A payment received, as typed. The amounts stay text here: `ledger.services.payment_record` parses
+    them strictly, with the messages the API gives too (1e3, 12,50 and -50 are refused there, once)."""
+
+    amount = forms.CharField(max_length=100, label="Amount")
+    # Only for a payment in a foreign currency: the amount in local currency at the posting rate.
+    amount_lcy = forms.CharField(required=False, max_length=100, label="Amount in LCY")
+    currency_code = forms.CharField(required=False, max_length=3, label="Currency")
+    posting_date = forms.DateField(label="Posting date")
+    document_no = forms.CharField(max_length=40, label="Reference")
+    # The record-payment page sends its ticked invoices with `choose` set: none ticked is "on account".
+    # The balance due row sends neither, and the payment goes oldest due first.
+    choose = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    apply_to = EntryIdsField(required=False, label="Invoices to pay")
+    confirm_duplicate = forms.BooleanField(required=False, label="Record anyway")
+
+    def service_arguments(self) -> dict:
+        """The cleaned form as `payment_record`'s keyword arguments."""
+        data = self.cleaned_data
+        return {
+            "amount": data["amount"],
+            "amount_lcy": data["amount_lcy"] or None,
+            "currency_code": data["currency_code"] or None,
+            "posting_date": data["posting_date"],
+            "document_no": data["document_no"],
+            "apply_to": data["apply_to"] if data["choose"] else None,
+            "confirm_duplicate": data["confirm_duplicate"],
+        }

@@ -236,6 +236,7 @@ class ToDoSerializer(serializers.ModelSerializer):
             "closed_at",
             "closed_by",
             "closed_reason",
+            "outcome",
             "interaction",
             "promise",
             "entries",
@@ -243,7 +244,15 @@ class ToDoSerializer(serializers.ModelSerializer):
             "created_at",
             "created_by",
         ]
-        read_only_fields = ["status", "closed_at", "closed_reason", "interaction", "promise", "created_at"]
+        read_only_fields = [
+            "status",
+            "closed_at",
+            "closed_reason",
+            "outcome",
+            "interaction",
+            "promise",
+            "created_at",
+        ]
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -8,6 +8,9 @@ from customers.models import Contact
 
 from .models import InteractionType, StatusCode, ToDoKind
 
+# The description inputs show a live "n/250" (static js/app.js; the counter is in the template).
+COUNTED = {"data-char-counter": "250"}
+
 
 def tenant_users():
     return get_user_model().objects.filter(memberships__tenant=current_tenant()).order_by("username")
@@ -24,7 +27,7 @@ class InteractionForm(forms.Form):
         label="Date-time",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
-    description = forms.CharField(max_length=250)
+    description = forms.CharField(max_length=250, widget=forms.TextInput(attrs=COUNTED))
     contact = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False)
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     next_interaction_date = forms.DateField(
@@ -80,7 +83,7 @@ class ToDoForm(forms.Form):
     kind = forms.ChoiceField(
         choices=[(ToDoKind.MANUAL, "To-do"), (ToDoKind.NOTE_REMINDER, "Note reminder")], label="Kind"
     )
-    description = forms.CharField(max_length=250)
+    description = forms.CharField(max_length=250, widget=forms.TextInput(attrs=COUNTED))
     due_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     assigned_to = UserChoiceField(queryset=None, required=False, label="Assigned to")
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)

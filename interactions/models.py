@@ -127,7 +127,9 @@ class PromiseStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     KEPT = "kept", "Kept"
     BROKEN = "broken", "Broken"
-    REPLACED = "replaced", "Replaced"  # a newer promise covers the same entries before this one fell due
+    # A newer promise covers every one of its entries before it fell due (one covering only some of them
+    # takes those over and leaves this one pending on the rest: services/entries.py).
+    REPLACED = "replaced", "Replaced"
 
 
 class Promise(TenantOwned):
@@ -195,11 +197,25 @@ class ToDoKind(models.TextChoices):
     PROMISE_BROKEN = "promise_broken", "Promise broken"
     MANUAL = "manual", "To-do"
     NOTE_REMINDER = "note_reminder", "Note reminder"
+    QUERY = "query", "Resolve query"
 
 
 class ToDoStatus(models.TextChoices):
     OPEN = "open", "Open"
     CLOSED = "closed", "Closed"
+
+
+class ToDoOutcome(models.TextChoices):
+    """Why a closed to-do closed: a to-do made moot by a newer promise is not one that was done."""
+
+    NONE = "", "—"  # open
+    DONE = "done", "Done"  # closed by hand
+    PAID = "paid", "Paid"  # every entry it watched was paid
+    KEPT = "kept", "Promise kept"
+    BROKEN = "broken", "Promise broken"
+    REPLACED = "replaced", "Replaced"  # its promise was replaced by a newer one on all its entries
+    RESOLVED = "resolved", "Query resolved"  # the entry's queried status code was changed or cleared
+    CANCELLED = "cancelled", "Cancelled"  # what raised it was withdrawn (next interaction date removed)
 
 
 class ToDo(TenantOwned):
@@ -225,6 +241,7 @@ class ToDo(TenantOwned):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     closed_reason = models.CharField(max_length=250, blank=True)
+    outcome = models.CharField(max_length=10, choices=ToDoOutcome.choices, default="", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -239,6 +256,10 @@ class ToDo(TenantOwned):
                 condition=Q(status="open", closed_at__isnull=True)
                 | Q(status="closed", closed_at__isnull=False),
                 name="todo_closed_at_iff_closed",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open", outcome="") | (Q(status="closed") & ~Q(outcome="")),
+                name="todo_outcome_iff_closed",
             ),
         ]
         indexes = [

@@ -1,8 +1,10 @@
 """Reads of the interactions app: lines and their selected totals, to-do lists, promises and kept rates,
-the customer timeline, and the SQL that feeds the to-do counts of the customer statistics."""
+the disputed (queried) totals, the customer timeline, and the SQL that feeds the to-do counts of the
+customer statistics."""
 
 import datetime
 import zoneinfo
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import connection
@@ -42,13 +44,16 @@ def todo_counts(*, as_of: datetime.date, customer_ids: list[int] | None = None) 
         return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
 
 
-def promise_paid_amounts(*, promise_ids: list[int], grace_days: int) -> dict[int, Decimal]:
-    """What counts towards each promise: active applications to its entries, recorded after the promise,
-    posted on or before its promised date plus the grace days."""
+def promise_payments(
+    *, promise_ids: list[int], grace_days: int
+) -> dict[int, tuple[Decimal, datetime.date | None]]:
+    """What counts towards each promise, and the latest posting date among it: active applications to its
+    entries, recorded after the promise, posted on or before its promised date plus the grace days.
+    {promise id: (amount received, latest application date or None)}."""
     if not promise_ids:
         return {}
     sql = f"""
-        SELECT p.id, COALESCE(SUM(a.amount), 0)
+        SELECT p.id, COALESCE(SUM(a.amount), 0), MAX(a.posting_date)
           FROM interactions_promise p
           JOIN interactions_promiseentry pe ON pe.promise_id = p.id
           LEFT JOIN {Application._meta.db_table} a
@@ -62,7 +67,32 @@ def promise_paid_amounts(*, promise_ids: list[int], grace_days: int) -> dict[int
         cursor.execute(
             sql, {"tenant": current_tenant().pk, "ids": list(promise_ids), "grace": int(grace_days)}
         )
-        return {row[0]: Decimal(row[1]).quantize(Decimal("0.01")) for row in cursor.fetchall()}
+        return {row[0]: (Decimal(row[1]).quantize(Decimal("0.01")), row[2]) for row in cursor.fetchall()}
+
+
+def promise_paid_amounts(*, promise_ids: list[int], grace_days: int) -> dict[int, Decimal]:
+    """{promise id: amount received towards it} (see `promise_payments`)."""
+    payments = promise_payments(promise_ids=promise_ids, grace_days=grace_days)
+    return {pk: paid for pk, (paid, _) in payments.items()}
+
+
+def queried_totals(customer_ids: Iterable[int] | None = None) -> dict[int, tuple[Decimal, int]]:
+    """Disputed (queried) per customer: {customer id: (Σ remaining amount (LCY), number of entries)} of the
+    open entries whose status code is flagged Queried (all of the tenant's customers, or `customer_ids`).
+
+    Customers with no such entry are left out (read a missing one as (0.00, 0)). Credit memos carrying a
+    queried code count with their negative remaining amount, as they do in the balance.
+    """
+    entries = LedgerEntry.objects.filter(is_open=True, status_code__queried=True)
+    if customer_ids is not None:
+        entries = entries.filter(customer_id__in=list(customer_ids))
+    rows = (
+        entries.order_by()
+        .values("customer_id")
+        .annotate(total=Sum("remaining_amount_lcy"), count=Count("id"))
+        .values_list("customer_id", "total", "count")
+    )
+    return {customer_id: (total, count) for customer_id, total, count in rows}
 
 
 def interaction_detail(*, interaction_id: int) -> Interaction:

@@ -226,7 +226,8 @@ class UpdateEntriesView(InteractionDetailView):
                 code = data["status_code"].code if data["status_code"] else "no status code"
                 text = f"{len(result['entries'])} entries updated: {code}."
                 if result["todos"]:
-                    text += f" To-do: {result['todos'][0].description} ({result['todos'][0].due_date.isoformat()})."
+                    raised = "; ".join(f"{t.description} ({t.due_date.isoformat()})" for t in result["todos"])
+                    text += f" To-do{'s' if len(result['todos']) > 1 else ''}: {raised}."
                 messages.success(request, text)
                 return redirect("interaction", tenant_slug=self.tenant.slug, pk=interaction.pk)
         return self.render_to_response(self.get_context_data(update_form=form), status=400)

@@ -5,16 +5,19 @@ from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from creditcontrol.api import TenantAPIMixin
+from creditcontrol.asof import as_of_date
+from creditcontrol.tenancy import current_tenant
 from customers.api import TenantRelatedField
 from customers.models import Branch, Customer
 
 from . import selectors, services
+from .api_payments import RecordPaymentSerializer, record_payment_response
 from .filters import ApplicationFilter, LedgerEntryFilter
 from .models import Application, LedgerEntry
 
@@ -29,6 +32,22 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
     due_date = serializers.DateField(required=False)
     currency_code = serializers.CharField(required=False, max_length=3)
     amount_lcy = serializers.DecimalField(max_digits=18, decimal_places=2, required=False)
+    # Credit control, written by "Update selected entries" on an interaction: read only here.
+    status_code = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="The status code's code"
+    )
+    query_resolution_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Who resolves the query (username)"
+    )
+    days_overdue = serializers.SerializerMethodField(
+        help_text="Open entries owed: days past the due date as of today (tenant time zone), 0 if not due"
+    )
+    days_to_pay = serializers.SerializerMethodField(
+        help_text="Closed entries owed: closed-at date − posting date"
+    )
+    days_late = serializers.SerializerMethodField(
+        help_text="Closed entries owed: max(0, closed-at date − due date)"
+    )
 
     class Meta:
         model = LedgerEntry
@@ -52,8 +71,44 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
             "closed_at",
             "branch",
             "on_hold",
+            "status_code",
+            "promised_payment_date",
+            "promised_amount",
+            "promised_full_amount",
+            "query_resolution_target_date",
+            "query_resolution_by",
+            "days_overdue",
+            "days_to_pay",
+            "days_late",
         ]
-        read_only_fields = ["remaining_amount", "remaining_amount_lcy", "is_open", "closed_at"]
+        read_only_fields = [
+            "remaining_amount",
+            "remaining_amount_lcy",
+            "is_open",
+            "closed_at",
+            "promised_payment_date",
+            "promised_amount",
+            "promised_full_amount",
+            "query_resolution_target_date",
+        ]
+
+    def _as_of(self):
+        # The viewset puts the as-of date in the context once per request; a serializer made without it
+        # (an entry returned by an action) reads today where the tenant is.
+        as_of = self.context.get("as_of")
+        return as_of if as_of is not None else current_tenant().today()
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_days_overdue(self, entry):
+        return selectors.entry_days_overdue(entry, as_of=self._as_of())
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_days_to_pay(self, entry):
+        return selectors.entry_days_to_pay(entry)
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_days_late(self, entry):
+        return selectors.entry_days_late(entry)
 
     def validate_external_id(self, value):
         if LedgerEntry.objects.filter(external_id=value).exists():
@@ -61,47 +116,41 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
         return value
 
 
-class PaymentSerializer(serializers.Serializer):
-    customer = TenantRelatedField(lambda: Customer.objects.all(), pk_field=serializers.IntegerField())
-    amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
-    posting_date = serializers.DateField()
-    document_no = serializers.CharField(max_length=40)
-    amount_lcy = serializers.DecimalField(
-        max_digits=18, decimal_places=2, required=False, min_value=Decimal("0.01")
-    )
-    currency_code = serializers.CharField(max_length=3, required=False)
-    description = serializers.CharField(max_length=250, required=False, default="")
-    external_id = serializers.CharField(max_length=100, required=False)
-
-
 class LedgerEntryViewSet(TenantAPIMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Customer ledger entries. POST posts a new entry; amounts are signed from the company's side."""
 
     serializer_class = LedgerEntrySerializer
     filterset_class = LedgerEntryFilter
-    ordering_fields = ["id", "posting_date", "due_date", "amount_lcy", "remaining_amount_lcy"]
+    ordering_fields = [
+        "id",
+        "posting_date",
+        "due_date",
+        "amount_lcy",
+        "remaining_amount_lcy",
+        "promised_payment_date",
+        "query_resolution_target_date",
+    ]
     ordering = ["posting_date", "id"]
 
     def tenant_queryset(self):
-        return LedgerEntry.objects.select_related("customer")
+        return selectors.ledger_entries()
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if getattr(self.request._request, "tenant", None) is not None:
+            context["as_of"] = as_of_date(user=self.request.user)
+        return context
 
     def perform_create(self, serializer):
         serializer.instance = services.ledger_entry_post(**serializer.validated_data)
 
-    @action(detail=False, methods=["post"], url_path="record-payment", serializer_class=PaymentSerializer)
+    @action(
+        detail=False, methods=["post"], url_path="record-payment", serializer_class=RecordPaymentSerializer
+    )
     def record_payment(self, request, *args, **kwargs):
-        """Post a payment received and apply it to the customer's open invoices, oldest due first."""
-        serializer = PaymentSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        payment, applications = services.payment_record(user=request.user, **serializer.validated_data)
-        payment.refresh_from_db()
-        return Response(
-            {
-                "payment": LedgerEntrySerializer(payment).data,
-                "applications": ApplicationSerializer(applications, many=True).data,
-            },
-            status=status.HTTP_201_CREATED,
-        )
+        """Post a payment received and apply it: to the invoices in `apply_to`, in that order, or oldest due
+        first leaving out queried and disputed ones (docs/payments.md)."""
+        return record_payment_response(request)
 
 
 class ApplicationSerializer(serializers.ModelSerializer):

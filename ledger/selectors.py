@@ -1,15 +1,16 @@
-"""Reads of the customer ledger: entry lists with totals, and balances as of any date."""
+"""Reads of the customer ledger: entry lists with totals, balances as of any date, and each entry's
+credit-control figures (days overdue, days to pay, days late)."""
 
 import datetime
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
 from creditcontrol.tenancy import current_tenant
 
 from . import arithmetic
-from .models import LedgerEntry
+from .models import DEBIT_TYPES, LedgerEntry
 
 # Remaining amount of each entry of a customer as of %(as_of)s (ledger.arithmetic: the balance as of a date).
 _REMAINING_AS_OF = f"""
@@ -69,7 +70,62 @@ def ledger_entry_totals(queryset) -> dict:
 
 
 def ledger_entries(*, customer_id: int | None = None):
-    qs = LedgerEntry.objects.select_related("customer", "branch")
+    # The status code and the user resolving a query are shown on every row: joined, not fetched per row.
+    qs = LedgerEntry.objects.select_related("customer", "branch", "status_code", "query_resolution_by")
     if customer_id is not None:
         qs = qs.filter(customer_id=customer_id)
     return qs
+
+
+# --- an entry's credit-control figures -------------------------------------------------------------
+# Per entry, the figures the customer averages are made of (aging/figures.py, PRODUCT.md "Credit
+# figures"), for what the customer owes (invoices, refunds, finance charge and reminder memos); a payment
+# or a credit memo has none. Written once here, each with the condition the filters use beside it: the
+# conditions are the same rule solved for the due date, so the (tenant, is_open, due_date) index serves them.
+
+
+def entry_days_overdue(entry: LedgerEntry, *, as_of: datetime.date) -> int | None:
+    """An open entry's days past its due date as of `as_of` (D − due date), 0 while not yet due (an entry due
+    on D is not overdue); None for a closed entry."""
+    if not entry.is_open or entry.document_type not in DEBIT_TYPES:
+        return None
+    return max(0, (as_of - entry.due_date).days)
+
+
+def entry_days_to_pay(entry: LedgerEntry) -> int | None:
+    """A closed entry's days from posting to closing (closed-at − posting date, as "Avg. days to pay");
+    None while open."""
+    if entry.is_open or entry.document_type not in DEBIT_TYPES:
+        return None
+    return (entry.closed_at - entry.posting_date).days
+
+
+def entry_days_late(entry: LedgerEntry) -> int | None:
+    """A closed entry's days closed past its due date, max(0, closed-at − due date) as "Avg. overdue days";
+    None while open."""
+    if entry.is_open or entry.document_type not in DEBIT_TYPES:
+        return None
+    return max(0, (entry.closed_at - entry.due_date).days)
+
+
+def days_overdue_at_least(days: int, *, as_of: datetime.date) -> Q:
+    """Entries whose `entry_days_overdue` is at least `days` (≥ 0): due on or before D − days."""
+    condition = Q(is_open=True, document_type__in=DEBIT_TYPES)
+    if days > 0:
+        condition &= Q(due_date__lte=as_of - datetime.timedelta(days=days))
+    return condition
+
+
+def days_overdue_at_most(days: int, *, as_of: datetime.date) -> Q:
+    """Entries whose `entry_days_overdue` is at most `days` (≥ 0): due on or after D − days."""
+    return Q(is_open=True, document_type__in=DEBIT_TYPES, due_date__gte=as_of - datetime.timedelta(days=days))
+
+
+def promise_falling_due(*, as_of: datetime.date) -> Q:
+    """Entries with a promised payment date in the week starting on D (D to D + 6)."""
+    return Q(promised_payment_date__gte=as_of, promised_payment_date__lte=as_of + datetime.timedelta(days=6))
+
+
+def promise_overdue(*, as_of: datetime.date) -> Q:
+    """Entries still open whose promised payment date has passed (before D)."""
+    return Q(is_open=True, promised_payment_date__lt=as_of)

@@ -7,14 +7,19 @@ who reacts (statistics, to-dos, promises).
 """
 
 import datetime
+import re
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Min, Sum
+from django.db.models.functions import Abs
 from django.utils import timezone
 
 from creditcontrol import bounds, changes
 from creditcontrol.errors import DomainError
+from creditcontrol.sql import ID_MAX
 from creditcontrol.tenancy import current_tenant
 from customers.models import Branch, Customer
 
@@ -297,11 +302,180 @@ def _application_problems(applying, applied, amount, posting_date) -> list[str]:
     return problems
 
 
+# --- recording a payment received ---------------------------------------------------------------------
+#
+# One service for the balance due row, the record-payment page and the API (docs/payments.md). It checks
+# everything a controller can get wrong before anything is written, and says which field is wrong.
+
+# Two payments of one customer with the same reference and amount this close together are most often one
+# bank line keyed twice: the second one asks for confirmation (`confirm_duplicate`).
+PAYMENT_DUPLICATE_WINDOW_DAYS = 90
+# An LCY amount implying a rate more than this many times away from the rate of the customer's open entries
+# in that currency is a slip (a digit too many or too few, or the two amounts swapped), not a market move.
+LCY_RATE_TOLERANCE = Decimal(10)
+
+# The messages a controller sees for an amount (the page and the API show the same words).
+AMOUNT_REQUIRED = "This field is required."
+AMOUNT_NOT_A_NUMBER = "Enter a number."
+AMOUNT_EXPONENT = "Write the amount out in digits (1000.00): an exponent such as 1e3 is not accepted."
+# No tenant has a locale or decimal-separator setting yet: amounts are written with a decimal point.
+AMOUNT_COMMA = "Use a point as the decimal separator (12.50, not 12,50), and no thousands separators."
+AMOUNT_NOT_POSITIVE = "Ensure this value is greater than or equal to 0.01."
+AMOUNT_DECIMALS = "Ensure that there are no more than 2 decimal places."
+AMOUNT_FLOAT = "Give the amount as text or a Decimal, never a float."
+LCY_REQUIRED = "Give the amount in local currency at the posting rate."
+
+_AMOUNT_TEXT = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
+_EXPONENT_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][+-]?[0-9]+")
+_CURRENCY_CODE = re.compile(r"[A-Z]{3}")
+
+
+def amount_parse(value) -> tuple[Decimal | None, str | None]:
+    """A payment amount as typed (text) or given (Decimal, int): (the amount, None) or (None, the message).
+
+    Strict, because a wrong amount posted is worse than one refused: plain digits with a decimal point, at
+    most 2 decimals, more than zero, within `creditcontrol.bounds`. `1e3` is not 1,000.00 and `12,50` is
+    not 12.50 (nor 1,250.00).
+    """
+    if isinstance(value, bool) or value is None:
+        return None, AMOUNT_REQUIRED if value is None else AMOUNT_NOT_A_NUMBER
+    if isinstance(value, float):
+        return None, AMOUNT_FLOAT
+    if isinstance(value, int):
+        value = Decimal(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None, AMOUNT_REQUIRED
+        if _EXPONENT_TEXT.fullmatch(text):
+            return None, AMOUNT_EXPONENT
+        if "," in text:
+            return None, AMOUNT_COMMA
+        if text.startswith("-") and _AMOUNT_TEXT.fullmatch(text[1:]):
+            return None, AMOUNT_NOT_POSITIVE
+        if not _AMOUNT_TEXT.fullmatch(text):
+            return None, AMOUNT_NOT_A_NUMBER
+        value = Decimal(text)
+    if not isinstance(value, Decimal) or not value.is_finite():
+        return None, AMOUNT_NOT_A_NUMBER
+    if value < 0:
+        return None, AMOUNT_NOT_POSITIVE
+    if problem := bounds.money_problem(value):
+        return None, problem
+    if value != value.quantize(arithmetic.CENT):
+        return None, AMOUNT_DECIMALS
+    if value == 0:
+        return None, AMOUNT_NOT_POSITIVE
+    return value.quantize(arithmetic.CENT), None
+
+
+def _money(amount: Decimal) -> str:
+    return f"{amount:,.2f}"
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """An open invoice the default application passed over, and why (its status code)."""
+
+    entry: LedgerEntry
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.entry.document_no} left out: {self.reason}"
+
+
+@dataclass(frozen=True)
+class RecordedPayment:
+    """What `payment_record` did: the payment, its applications (in the order paid), the open invoices the
+    default order left out, and what stays on account."""
+
+    payment: LedgerEntry
+    applications: list[Application]
+    paid: list[tuple[LedgerEntry, Decimal]]
+    left_out: list[LeftOut] = dataclass_field(default_factory=list)
+
+    def __iter__(self):
+        # Callers written before `left_out` existed unpack (payment, applications).
+        return iter((self.payment, self.applications))
+
+    @property
+    def on_account(self) -> Decimal:
+        return -self.payment.amount - sum((amount for _, amount in self.paid), Decimal("0.00"))
+
+    @property
+    def summary(self) -> str:
+        """The line a controller reads: what was paid, what stays on account, what was left out."""
+        payment = self.payment
+        parts = []
+        if self.paid:
+            parts.append(
+                "paid " + ", ".join(f"{entry.document_no} ({_money(amount)})" for entry, amount in self.paid)
+            )
+        if self.on_account:
+            parts.append(f"{_money(self.on_account)} left on account")
+        parts.extend(str(left) for left in self.left_out)
+        return (
+            f"Payment {payment.document_no} of {_money(-payment.amount)} {payment.currency_code} recorded: "
+            + "; ".join(parts)
+            + "."
+        )
+
+
+def payment_left_out_reason(entry: LedgerEntry) -> str | None:
+    """Why the default application passes over an open invoice (one of `payment_open_debits`), or None.
+
+    A queried code (QUERIED, DISPUTED) is money the customer says it does not owe as invoiced, and a code
+    excluded from chasing is one the controller has put aside: neither takes a payment unasked. A promised
+    code is also excluded from chasing, but a payment is what the promise awaited: it is paid as usual.
+    """
+    code = entry.status_code_code
+    if code is None:
+        return None
+    if entry.status_code_queried:
+        return code.lower()
+    if entry.status_code_excluded and not entry.status_code_promised:
+        return f"{code.lower()} (excluded from chasing)"
+    return None
+
+
+def payment_open_debits(*, customer: Customer, currency_code: str | None = None):
+    """The customer's open invoices, refunds and charges, oldest due first, each annotated with its status
+    code's code and flags (`payment_left_out_reason` reads them): what the default application pays and
+    what the record-payment page lists. The flags are read through the entry's foreign key: the ledger
+    never imports the app that owns status codes."""
+    entries = (
+        LedgerEntry.objects.filter(customer=customer, is_open=True, document_type__in=DEBIT_TYPES)
+        .annotate(
+            status_code_code=F("status_code__code"),
+            status_code_queried=F("status_code__queried"),
+            status_code_excluded=F("status_code__exclude_from_chasing"),
+            status_code_promised=F("status_code__promised"),
+        )
+        .order_by("due_date", "posting_date", "pk")
+    )
+    if currency_code is not None:
+        entries = entries.filter(currency_code=currency_code)
+    return entries
+
+
+def _fill(targets: list[LedgerEntry], amount: Decimal) -> list[tuple[LedgerEntry, Decimal]]:
+    """Pay the entries in order, each as far as the amount left goes."""
+    paid, left = [], amount
+    for entry in targets:
+        if left == 0:
+            break
+        part = min(left, entry.remaining_amount)
+        paid.append((entry, part))
+        left -= part
+    return paid
+
+
 @transaction.atomic
 def payment_apply_oldest_first(
     *, payment_id: int, posting_date: datetime.date, user=None
 ) -> list[Application]:
-    """Apply what is left of a payment or credit memo to the customer's open invoices, oldest due first.
+    """Apply what is left of a payment or credit memo to the customer's open invoices, oldest due first,
+    leaving out those whose status code puts them aside (`payment_left_out_reason`).
 
     The payment and every candidate invoice are locked at once, in id order; the applications are then
     written together (a bounded number of queries, however many invoices the payment covers).
@@ -309,19 +483,12 @@ def payment_apply_oldest_first(
     payment = LedgerEntry.objects.filter(pk=payment_id).first()
     if payment is None:
         raise DomainError("Ledger entry not found.", details={"entry": [payment_id]}, code="not_found")
-    candidates = LedgerEntry.objects.filter(
-        customer_id=payment.customer_id,
-        is_open=True,
-        document_type__in=DEBIT_TYPES,
-        currency_code=payment.currency_code,
-        posting_date__lte=posting_date,
+    candidates = payment_open_debits(customer=payment.customer, currency_code=payment.currency_code).filter(
+        posting_date__lte=posting_date
     )
-    locked = list(
-        LedgerEntry.objects.select_for_update()
-        .filter(Q(pk=payment_id) | Q(pk__in=candidates.values("pk")))
-        .order_by("pk")
-    )
-    payment = next(entry for entry in locked if entry.pk == payment_id)
+    locked = {e.pk: e for e in LedgerEntry.objects.select_for_update().filter(pk=payment_id)}
+    invoices = list(candidates.select_for_update(of=("self",)))
+    payment = locked[payment_id]
     if payment.document_type not in CREDIT_TYPES:
         raise DomainError(
             f"Entry {payment.pk} is a {payment.get_document_type_display().lower()}: "
@@ -329,41 +496,244 @@ def payment_apply_oldest_first(
         )
     if posting_date < payment.posting_date:
         raise DomainError("An application cannot be posted before the entries it applies.")
-    invoices = sorted(
-        (entry for entry in locked if entry.pk != payment_id and entry.is_open),
-        key=lambda entry: (entry.due_date, entry.posting_date, entry.pk),
-    )
-    left = -payment.remaining_amount
-    targets = []
-    for invoice in invoices:
-        if left == 0:
-            break
-        amount = min(left, invoice.remaining_amount)
-        targets.append((invoice, amount))
-        left -= amount
+    targets = _fill([e for e in invoices if payment_left_out_reason(e) is None], -payment.remaining_amount)
     if not targets:
         return []
     return _apply(payment, targets, posting_date=posting_date, user=user)
+
+
+def _payment_field_problems(
+    *,
+    customer: Customer,
+    amount,
+    amount_lcy,
+    currency_code: str,
+    posting_date,
+    document_no,
+) -> tuple[dict[str, list[str]], Decimal | None, Decimal | None]:
+    """Each field's problems (by field name), and the amounts when they are sound."""
+    tenant = current_tenant()
+    problems: dict[str, list[str]] = {}
+    if not _CURRENCY_CODE.fullmatch(currency_code):
+        problems["currency_code"] = ["Use an ISO 4217 code: three capital letters, e.g. USD."]
+    amount, problem = amount_parse(amount)
+    if problem:
+        problems["amount"] = [problem]
+    lcy_given = amount_lcy is not None and not (isinstance(amount_lcy, str) and not amount_lcy.strip())
+    if currency_code != tenant.local_currency:
+        if not lcy_given:
+            problems["amount_lcy"] = [LCY_REQUIRED]
+        else:
+            amount_lcy, problem = amount_parse(amount_lcy)
+            if problem:
+                problems["amount_lcy"] = [problem]
+    elif lcy_given:
+        amount_lcy, problem = amount_parse(amount_lcy)
+        if problem:
+            problems["amount_lcy"] = [problem]
+        elif amount is not None and amount_lcy != amount:
+            problems["amount_lcy"] = [
+                f"A payment in {tenant.local_currency} is its own amount in {tenant.local_currency}: "
+                "leave this out, or give the same amount."
+            ]
+    else:
+        amount_lcy = None
+    if not isinstance(document_no, str) or not document_no.strip():
+        problems["document_no"] = ["Give the payment's reference (the bank's or the remittance's)."]
+    elif len(document_no.strip()) > 40:
+        problems["document_no"] = ["Ensure this value has at most 40 characters."]
+    if not isinstance(posting_date, datetime.date):
+        problems["posting_date"] = ["Enter a valid date."]
+    elif problem := bounds.date_problem(posting_date):
+        problems["posting_date"] = [problem]
+    elif posting_date > (today := tenant.today()):
+        problems["posting_date"] = [f"A payment cannot be dated after today ({today.isoformat()})."]
+    else:
+        first = LedgerEntry.objects.filter(customer=customer).aggregate(first=Min("posting_date"))["first"]
+        if first is not None and posting_date < first:
+            problems["posting_date"] = [
+                f"{customer.code}'s first entry is dated {first.isoformat()}: "
+                "a payment cannot be dated before it."
+            ]
+    if (
+        "amount" not in problems
+        and "amount_lcy" not in problems
+        and currency_code != tenant.local_currency
+        and (problem := _lcy_rate_problem(customer, currency_code, amount, amount_lcy))
+    ):
+        problems["amount_lcy"] = [problem]
+    return problems, amount, amount_lcy
+
+
+def _lcy_rate_problem(customer: Customer, currency_code: str, amount: Decimal, amount_lcy: Decimal):
+    """An LCY amount far from the rate of the customer's open entries in that currency (no open entries:
+    nothing to compare with, any positive amount is taken)."""
+    totals = LedgerEntry.objects.filter(
+        customer=customer, currency_code=currency_code, is_open=True
+    ).aggregate(amount=Sum(Abs("amount")), amount_lcy=Sum(Abs("amount_lcy")))
+    if not totals["amount"] or not totals["amount_lcy"]:
+        return None
+    usual = totals["amount_lcy"] / totals["amount"]
+    rate = amount_lcy / amount
+    if usual / LCY_RATE_TOLERANCE <= rate <= usual * LCY_RATE_TOLERANCE:
+        return None
+    local = current_tenant().local_currency
+    return (
+        f"{_money(amount_lcy)} {local} for {_money(amount)} {currency_code} is a rate of {rate:.4f}, more than "
+        f"{LCY_RATE_TOLERANCE} times away from the rate of {customer.code}'s open {currency_code} entries "
+        f"({usual:.4f}): check the amount in {local}."
+    )
+
+
+def _chosen_entries(
+    customer: Customer, apply_to: list, currency_code: str, posting_date: datetime.date
+) -> list[LedgerEntry]:
+    """The entries a controller ticked, locked and checked, in the order given; or a DomainError naming each
+    one that cannot take this payment. Another customer's, another tenant's or a missing id get the same
+    answer."""
+    problems, ids, seen = [], [], set()
+    for value in apply_to:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= ID_MAX:
+            problems.append(f"'{value}' is not an entry no.")
+        elif value in seen:
+            problems.append(f"Entry {value} is ticked twice.")
+        else:
+            seen.add(value)
+            ids.append(value)
+    found = {
+        entry.pk: entry
+        for entry in LedgerEntry.objects.select_for_update()
+        .filter(pk__in=ids, customer=customer)
+        .order_by("pk")
+    }
+    for pk in ids:
+        entry = found.get(pk)
+        if entry is None:
+            problems.append(f"Entry {pk} is not an entry of {customer.code}.")
+            continue
+        name = f"Entry {pk} ({entry.document_no})"
+        if entry.document_type not in DEBIT_TYPES:
+            problems.append(
+                f"{name} is a {entry.get_document_type_display().lower()}: "
+                "a payment pays invoices, refunds and charges."
+            )
+        elif not entry.is_open:
+            problems.append(f"{name} is already paid.")
+        elif entry.currency_code != currency_code:
+            problems.append(f"{name} is in {entry.currency_code}, the payment in {currency_code}.")
+        elif entry.posting_date > posting_date:
+            problems.append(
+                f"{name} is posted on {entry.posting_date.isoformat()}, after the payment's date."
+            )
+    if problems:
+        raise DomainError(problems[0], details={"apply_to": problems})
+    return [found[pk] for pk in ids]
+
+
+def _possible_duplicate(
+    customer: Customer, document_no: str, amount: Decimal, currency_code: str, posting_date: datetime.date
+) -> DomainError | None:
+    window = datetime.timedelta(days=PAYMENT_DUPLICATE_WINDOW_DAYS)
+    earlier = (
+        LedgerEntry.objects.filter(
+            customer=customer,
+            document_type=DocumentType.PAYMENT,
+            document_no__iexact=document_no,
+            amount=-amount,
+            currency_code=currency_code,
+            posting_date__range=(posting_date - window, posting_date + window),
+        )
+        .order_by("-posting_date", "-pk")
+        .first()
+    )
+    if earlier is None:
+        return None
+    message = (
+        f"Payment {earlier.document_no} of {_money(amount)} {currency_code} was already recorded for "
+        f"{customer.code} on {earlier.posting_date.isoformat()}. Record it again only if it is a second payment."
+    )
+    return DomainError(
+        message,
+        details={
+            "confirm_duplicate": [message],
+            "earlier_payment": {
+                "entry_no": earlier.pk,
+                "document_no": earlier.document_no,
+                "posting_date": earlier.posting_date.isoformat(),
+                "amount": f"{-earlier.amount:.2f}",
+            },
+        },
+        code="possible_duplicate",
+    )
 
 
 @transaction.atomic
 def payment_record(
     *,
     customer: Customer,
-    amount: Decimal,
+    amount: Decimal | str,
     posting_date: datetime.date,
     document_no: str,
-    amount_lcy: Decimal | None = None,
+    amount_lcy: Decimal | str | None = None,
     currency_code: str | None = None,
     description: str = "",
     external_id: str | None = None,
+    apply_to: list[int] | None = None,
+    confirm_duplicate: bool = False,
     user=None,
-) -> tuple[LedgerEntry, list[Application]]:
-    """Post a payment received (a positive amount from the customer) and apply it oldest due first."""
-    if amount <= 0:
-        raise DomainError(
-            "The payment amount must be more than zero.", details={"amount": ["Must be more than zero."]}
+) -> RecordedPayment:
+    """Post a payment received (a positive amount from the customer) and apply it.
+
+    - `apply_to` None: to the open invoices in the payment's currency, oldest due first, leaving out those
+      whose status code puts them aside (queried, disputed, excluded from chasing), said in `left_out`.
+    - `apply_to` a list of entry nos.: to those, in that order, each as far as the amount goes; an empty
+      list leaves the whole payment on account. Each must be an open invoice, refund or charge of the
+      customer in the payment's currency.
+    - The currency defaults to the customer's; in another currency than the tenant's, `amount_lcy` is
+      required and must be near the rate of the customer's open entries (`LCY_RATE_TOLERANCE`).
+    - The date: not after the tenant's today, not before the customer's first entry.
+    - The same reference and amount within `PAYMENT_DUPLICATE_WINDOW_DAYS` of an earlier payment raises
+      DomainError(code="possible_duplicate") unless `confirm_duplicate`.
+
+    Amounts may be given as typed (`amount_parse`). Nothing is written unless everything is sound; each
+    problem is named by field in the DomainError's details.
+    """
+    tenant = current_tenant()
+    # One payment of a customer at a time: two identical ones sent together cannot both miss each other in
+    # the duplicate check. (NO KEY: entries being posted for the customer meanwhile are not held up.)
+    Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).first()
+    currency_code = currency_code or customer.currency_code or tenant.local_currency
+    problems, amount, amount_lcy = _payment_field_problems(
+        customer=customer,
+        amount=amount,
+        amount_lcy=amount_lcy,
+        currency_code=currency_code,
+        posting_date=posting_date,
+        document_no=document_no,
+    )
+    if problems:
+        field_name, (first, *_) = next(iter(problems.items()))
+        raise DomainError(f"{field_name}: {first}", details=problems)
+    document_no = document_no.strip()
+    chosen = None if apply_to is None else _chosen_entries(customer, apply_to, currency_code, posting_date)
+    if not confirm_duplicate and (
+        duplicate := _possible_duplicate(customer, document_no, amount, currency_code, posting_date)
+    ):
+        raise duplicate
+    left_out = []
+    if chosen is None:
+        candidates = list(
+            payment_open_debits(customer=customer, currency_code=currency_code)
+            .filter(posting_date__lte=posting_date)
+            .select_for_update(of=("self",))
         )
+        chosen = []
+        for entry in candidates:
+            reason = payment_left_out_reason(entry)
+            if reason is None:
+                chosen.append(entry)
+            else:
+                left_out.append(LeftOut(entry, reason))
     with changes.operation():  # the posting and its applications are one change
         payment = ledger_entry_post(
             customer=customer,
@@ -376,8 +746,9 @@ def payment_record(
             description=description or "Payment received",
             external_id=external_id,
         )
-        applications = payment_apply_oldest_first(payment_id=payment.pk, posting_date=posting_date, user=user)
-    return payment, applications
+        paid = _fill(chosen, amount)
+        applications = _apply(payment, paid, posting_date=posting_date, user=user) if paid else []
+    return RecordedPayment(payment=payment, applications=applications, paid=paid, left_out=left_out)
 
 
 @transaction.atomic

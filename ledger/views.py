@@ -1,8 +1,12 @@
-"""The ledger entries page: open or all, filtered, with totals and paging."""
+"""The ledger entries page: open or all, filtered, with totals and paging, and the credit-control columns
+each user chooses."""
+
+from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 from django.views.generic import TemplateView
 
+from creditcontrol.asof import as_of_date
 from creditcontrol.pages import TenantPageMixin
 
 from . import selectors
@@ -10,6 +14,41 @@ from .filters import LedgerEntryFilter
 from .models import DocumentType
 
 PAGE_SIZE = 50
+# Where the user's choice of credit-control columns is kept (in the session, per tenant). The credit list
+# keeps its choice on the membership through a POST route of its own; this page's choice travels with its
+# filter form instead (`columns` ticked, `columns_chosen=1`), so the page stays a plain GET.
+COLUMNS_SESSION_KEY = "ledger_entry_columns"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str = "text"  # text, date, money, days
+    default: bool = True
+
+
+# The credit-control columns a user may add to the entries table (after the ledger's own columns). The
+# defaults keep the table within a 1440 px screen.
+CREDIT_COLUMNS = [
+    Column("status_code", "Status code"),
+    Column("promised_payment_date", "Promised date", "date"),
+    Column("promised_amount", "Promised amount", "money"),
+    Column("query_resolution_target_date", "Resolution target", "date"),
+    Column("query_resolution_by", "Resolution by", default=False),
+    Column("days_overdue", "Days overdue", "days"),
+    Column("days_to_pay", "Days to pay", "days", default=False),
+    Column("days_late", "Days late", "days", default=False),
+]
+
+
+def credit_columns_chosen(chosen_keys: list[str] | None) -> list[Column]:
+    """The columns in the table's order; no choice saved yet is the defaults (an empty choice is none)."""
+    if chosen_keys is None:
+        return [c for c in CREDIT_COLUMNS if c.default]
+    return [c for c in CREDIT_COLUMNS if c.key in chosen_keys]
+
+
 NARROWING_FILTERS = (
     "customer",
     "customer_code",
@@ -25,6 +64,22 @@ NARROWING_FILTERS = (
 
 class LedgerEntryListView(TenantPageMixin, TemplateView):
     template_name = "ledger/entries.html"
+
+    def _chosen_column_keys(self) -> list[str] | None:
+        """The credit-control columns ticked in the filter form, remembered in the session for this
+        tenant; None (the defaults) until the user chooses, or after they ask for the defaults again."""
+        session_key = f"{COLUMNS_SESSION_KEY}:{self.tenant.pk}"
+        sent = self.request.GET.get("columns_chosen")
+        if sent == "defaults":
+            self.request.session.pop(session_key, None)
+            return None
+        if sent:  # the form was sent: what is ticked now, none ticked being none
+            ticked = self.request.GET.getlist("columns")
+            chosen = [c.key for c in CREDIT_COLUMNS if c.key in ticked]
+            if self.request.session.get(session_key) != chosen:
+                self.request.session[session_key] = chosen
+            return chosen
+        return self.request.session.get(session_key)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -45,15 +100,31 @@ class LedgerEntryListView(TenantPageMixin, TemplateView):
             else _page_without_count(entries, self.request.GET.get("page"))
         )
         query = self.request.GET.copy()
-        query.pop("page", None)
+        for name in (
+            "page",
+            "columns",
+            "columns_chosen",
+        ):  # the columns are remembered: links need not carry them
+            query.pop(name, None)
+        today = self.tenant.today()
+        as_of = as_of_date(user=self.request.user)
+        credit_columns = credit_columns_chosen(self._chosen_column_keys())
+        rows = list(page.object_list)
+        for entry in rows:  # the figures of the rows shown, as of the user's as-of date
+            entry.days_overdue = selectors.entry_days_overdue(entry, as_of=as_of)
+            entry.days_to_pay = selectors.entry_days_to_pay(entry)
+            entry.days_late = selectors.entry_days_late(entry)
         context.update(
             document_types=DocumentType.choices,
             filter=filterset,
             page=page,
-            entries=page.object_list,
+            entries=rows,
             totals=totals,
             query=query.urlencode(),
-            today=self.tenant.today(),
+            today=today,
+            credit_columns=credit_columns,
+            all_credit_columns=CREDIT_COLUMNS,
+            chosen_keys=[c.key for c in credit_columns],
             customer=filterset.form.cleaned_data.get("customer")
             if filterset.is_bound and filterset.is_valid()
             else None,

@@ -6,13 +6,35 @@ entries stand behind a figure, so every figure on the page is a link to exactly 
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import F
+from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from aging.models import AgingBand, AgingBasis, CustomerStatistics
+from creditcontrol.bounds import TOTAL_MONEY
+from ledger.models import LedgerEntry
+
+# Not a stored figure: the open queried entries' remaining amount (LCY), summed as the list is read.
+DISPUTED = "disputed_lcy"
+
+
+def disputed_lcy():
+    """Per statistics row, Σ remaining amount (LCY) of its customer's open entries whose status code is
+    flagged Queried (interactions.selectors.queried_totals reads the same for given customers)."""
+    queried = (
+        LedgerEntry.objects.filter(
+            customer_id=OuterRef("customer_id"), is_open=True, status_code__queried=True
+        )
+        .order_by()
+        .values("customer_id")
+        .annotate(total=Sum("remaining_amount_lcy"))
+        .values("total")
+    )
+    return Coalesce(Subquery(queried), Value(Decimal("0.00")), output_field=DecimalField(**TOTAL_MONEY))
 
 
 @dataclass(frozen=True)
@@ -35,6 +57,7 @@ BASE_COLUMNS = [
     Column("held_service", "Credit-held service documents", "held_service_documents", "count", False),
     Column("overdue", "Overdue balance (LCY)", "overdue_balance_lcy", "money"),
     Column("not_due", "Not due (LCY)", "not_due_lcy", "money", False),
+    Column("disputed", "Disputed (LCY)", DISPUTED, "money"),
 ]
 TAIL_COLUMNS = [
     Column("avg_days_to_pay", "Avg. days to pay", "avg_days_to_pay", "days"),
@@ -66,6 +89,8 @@ def columns_chosen(all_columns: list[Column], chosen_keys: list[str] | None) -> 
 
 def _nullable(path: str) -> bool:
     """Can the value at this path be empty (a nullable column, or reached through a nullable relation)?"""
+    if path == DISPUTED:
+        return False  # a sum that is 0.00 when nothing is disputed
     model, nullable = CustomerStatistics, False
     for part in path.split("__"):
         field = model._meta.get_field(part)
@@ -84,6 +109,8 @@ def credit_list(*, queryset, sort: str, columns: list[Column]):
         order = field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
     else:  # plain order, so the (tenant, figure DESC, customer) indexes serve the first page
         order = field.desc() if descending else field.asc()
+    if any(c.sort == DISPUTED for c in columns):
+        queryset = queryset.annotate(**{DISPUTED: disputed_lcy()})
     return queryset.select_related(
         "customer", "customer__payment_terms", "customer__controller", "customer__branch", "customer__group"
     ).order_by(order, "customer_id")
@@ -102,6 +129,8 @@ def _figure_params(
         return {"open": "true", "document_type": "invoice"}
     if key == "last_payment":
         return {"document_type": "payment"}
+    if key == "disputed":
+        return {"open": "true", "queried": "true"}
     if as_of is None:
         return None
     if key == "overdue":

@@ -10,7 +10,21 @@ from creditcontrol.models import Membership
 from creditcontrol.tenancy import current_tenant
 from ledger.models import DEBIT_TYPES, LedgerEntry
 
-from ..models import EntryUpdate, Interaction, Promise, PromiseEntry, PromiseStatus, StatusCode, ToDoKind
+from ..models import (
+    EntryUpdate,
+    Interaction,
+    Promise,
+    PromiseEntry,
+    PromiseStatus,
+    StatusCode,
+    ToDo,
+    ToDoEntry,
+    ToDoKind,
+    ToDoOutcome,
+    ToDoStatus,
+)
+from .promises import promises_evaluate
+from .queries import query_todos_sync
 from .todos import todo_create, todos_close_for_promise
 
 PROMISE_CHECK = "Check promised payment has been received"
@@ -86,11 +100,13 @@ def entries_update(
 ) -> dict:
     """Write the status code onto the interaction's selected entries (or `entry_ids`, all its lines).
 
-    A Promised code writes the promise fields (and clears the query fields), records a `Promise` and the
-    to-do "Check promised payment has been received" due on the promised date. A Queried code writes the
-    resolution target date (default: the user's work date) and resolution by (the user, when the code
-    says "query resolution by me"), clearing the promise fields. Other codes (or none) clear both. Each
-    entry's new values are also kept on the interaction as an `EntryUpdate`.
+    A Promised code writes the promise fields (and clears the query fields), records a `Promise` (taking
+    its entries over from older pending promises: `_promises_take_over`) and the to-do "Check promised
+    payment has been received" due on the promised date. A Queried code writes the resolution target date
+    (default: the user's work date) and resolution by (the user, when the code says "query resolution by
+    me"), clearing the promise fields, and raises or moves each entry's "Resolve query on …" to-do; any
+    other code (or none) closes those as resolved (`queries.query_todos_sync`). Other codes (or none) clear
+    both sets of fields. Each entry's new values are also kept on the interaction as an `EntryUpdate`.
     """
     lines = interaction.lines.all()
     if entry_ids is None:
@@ -153,7 +169,8 @@ def entries_update(
             )
         )
     EntryUpdate.objects.bulk_create(updates)
-    result = {"entries": entries, "promise": None, "todos": []}
+    todos = query_todos_sync(interaction=interaction, user=user, entries=entries, status_code=status_code)
+    result = {"entries": entries, "promise": None, "todos": todos}
     if shares:
         promise, todo = _promise_record(interaction, user, entries, shares, values)
         result.update(promise=promise, todos=[todo])
@@ -161,24 +178,12 @@ def entries_update(
 
 
 def _promise_record(interaction, user, entries, shares, values):
-    # A newer promise on the same entries replaces any still pending: one live promise per entry.
-    older = Promise.objects.select_for_update().filter(
-        status=PromiseStatus.PENDING,
-        pk__in=PromiseEntry.objects.filter(entry_id__in=[e.pk for e in entries]).values("promise_id"),
-    )
     total = sum(shares.values(), Decimal("0.00"))
     currency = entries[0].currency_code
-    today = current_tenant().today()
-    for old in older:
-        old.status = PromiseStatus.REPLACED
-        old.settled_on = today
-        old.save(update_fields=["status", "settled_on"])
-        todos_close_for_promise(
-            promise=old,
-            reason=f"Replaced by a new promise of {total:,.2f} {currency} by "
-            f"{values['promised_payment_date'].isoformat()}.",
-            kinds=[ToDoKind.PROMISE_CHECK],
-        )
+    adjusted = _promises_take_over(
+        entry_ids={e.pk for e in entries},
+        newer=f"a new promise of {total:,.2f} {currency} by {values['promised_payment_date'].isoformat()}",
+    )
     promise = Promise(
         customer=interaction.customer,
         interaction=interaction,
@@ -215,4 +220,58 @@ def _promise_record(interaction, user, entries, shares, values):
         + ", ".join(e.document_no for e in entries)
         + ".",
     )
+    if adjusted:
+        # What is left of an older promise may already be paid: judge it on its remaining entries now.
+        promises_evaluate(promise_ids=adjusted)
     return promise, todo
+
+
+def _promises_take_over(*, entry_ids: set[int], newer: str) -> list[int]:
+    """A newer promise takes its entries over from the older pending promises on any of them.
+
+    One live promise per entry, and no entry left unwatched: an older promise gives up only the entries
+    the newer one covers. It keeps each remaining entry's share as allocated when it was made (oldest due
+    first, each up to the entry's remaining amount then; with Full amount, that remaining amount), so its
+    promised amount becomes the sum of those shares: what was left of it on those entries. Its promised
+    date, its check to-do (which stops watching the entries given up) and the applications it counts on
+    the entries it keeps stay as they were. Only when nothing is left of it (every entry covered, or
+    the entries left had no share of the amount) is it `replaced`, closing its check to-do as replaced.
+    Returns the ids of the promises that were cut down, to be judged again.
+    """
+    older = Promise.objects.select_for_update().filter(
+        status=PromiseStatus.PENDING,
+        pk__in=PromiseEntry.objects.filter(entry_id__in=entry_ids).values("promise_id"),
+    )
+    today = current_tenant().today()
+    adjusted = []
+    for old in older.order_by("pk"):
+        rows = list(old.promise_entries.select_related("entry").order_by("entry__due_date", "entry_id"))
+        given_up = [row for row in rows if row.entry_id in entry_ids]
+        kept = [row for row in rows if row.entry_id not in entry_ids]
+        left = sum((row.promised_amount for row in kept), Decimal("0.00"))
+        if left <= 0:
+            old.status = PromiseStatus.REPLACED
+            old.settled_on = today
+            old.save(update_fields=["status", "settled_on"])
+            todos_close_for_promise(
+                promise=old,
+                reason=f"Replaced by {newer}.",
+                kinds=[ToDoKind.PROMISE_CHECK],
+                outcome=ToDoOutcome.REPLACED,
+            )
+            continue
+        old.promised_amount = left
+        old.save(update_fields=["promised_amount"])
+        given_up_ids = [row.entry_id for row in given_up]
+        PromiseEntry.objects.filter(pk__in=[row.pk for row in given_up]).delete()
+        note = (
+            f"{today.isoformat()}: {', '.join(row.entry.document_no for row in given_up)} taken over by "
+            f"{newer}; this promise is now {left:,.2f} {old.currency_code} for "
+            f"{', '.join(row.entry.document_no for row in kept)}."
+        )
+        for todo in ToDo.objects.select_for_update().filter(promise=old, status=ToDoStatus.OPEN):
+            ToDoEntry.objects.filter(todo=todo, entry_id__in=given_up_ids).delete()
+            todo.notes = f"{todo.notes}\n{note}".strip()
+            todo.save(update_fields=["notes"])
+        adjusted.append(old.pk)
+    return adjusted

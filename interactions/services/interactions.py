@@ -13,7 +13,7 @@ from creditcontrol.tenancy import current_tenant
 from customers.models import Contact, Customer
 from ledger.models import DEBIT_TYPES, LedgerEntry
 
-from ..models import Interaction, InteractionLine, InteractionType, ToDo, ToDoKind, ToDoStatus
+from ..models import Interaction, InteractionLine, InteractionType, ToDo, ToDoKind, ToDoOutcome, ToDoStatus
 from .todos import todo_close, todo_create, todo_reschedule
 
 
@@ -75,7 +75,12 @@ def _follow_up_sync(interaction: Interaction, user) -> None:
     ).first()
     if interaction.next_interaction_date is None:
         if open_follow_up is not None:
-            todo_close(todo=open_follow_up, user=user, reason="Next interaction date removed.")
+            todo_close(
+                todo=open_follow_up,
+                user=user,
+                reason="Next interaction date removed.",
+                outcome=ToDoOutcome.CANCELLED,
+            )
         return
     if open_follow_up is not None:
         todo_reschedule(todo=open_follow_up, due_date=interaction.next_interaction_date)

@@ -11,7 +11,7 @@ from creditcontrol.sql import id_list
 from creditcontrol.tenancy import current_tenant
 
 from .. import selectors
-from ..models import Promise, PromiseEntry, PromiseStatus, ToDoKind
+from ..models import Promise, PromiseEntry, PromiseStatus, ToDoKind, ToDoOutcome
 from .todos import todo_create, todos_close_for_promise, todos_close_paid
 
 PROMISE_BROKEN = "Promised payment not received"
@@ -47,10 +47,10 @@ def promises_evaluate(
     if promise_ids is not None:
         promises = promises.filter(pk__in=list(promise_ids))
     promises = list(promises.select_for_update(of=("self",)).order_by("pk"))
-    paid = selectors.promise_paid_amounts(promise_ids=[p.pk for p in promises], grace_days=grace)
+    payments = selectors.promise_payments(promise_ids=[p.pk for p in promises], grace_days=grace)
     counts = {"kept": 0, "broken": 0, "pending": 0}
     for promise in promises:
-        promise.paid_amount = paid.get(promise.pk, Decimal("0.00"))
+        promise.paid_amount, last_paid_on = payments.get(promise.pk, (Decimal("0.00"), None))
         deadline = promise.promised_payment_date + datetime.timedelta(days=grace)
         was = promise.status
         if promise.paid_amount >= promise.promised_amount:
@@ -69,10 +69,12 @@ def promises_evaluate(
             continue
         received = _money(promise.paid_amount, promise.currency_code)
         if status == PromiseStatus.KEPT:
+            # The date it was kept: the latest posting date among the applications that count towards it.
             todos_close_for_promise(
                 promise=promise,
-                reason=f"Promise kept: {received} received by {deadline.isoformat()}.",
+                reason=f"Promise kept: {received} received on {last_paid_on.isoformat()}.",
                 kinds=[ToDoKind.PROMISE_CHECK, ToDoKind.PROMISE_BROKEN],
+                outcome=ToDoOutcome.KEPT,
             )
         elif status == PromiseStatus.BROKEN:
             promised = _money(promise.promised_amount, promise.currency_code)
@@ -80,6 +82,7 @@ def promises_evaluate(
                 promise=promise,
                 reason=f"Promise broken: {received} of {promised} received by {deadline.isoformat()}.",
                 kinds=[ToDoKind.PROMISE_CHECK],
+                outcome=ToDoOutcome.BROKEN,
             )
             todo_create(
                 customer=promise.customer,

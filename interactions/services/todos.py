@@ -13,7 +13,7 @@ from creditcontrol.sql import id_list
 from customers.models import Customer
 from ledger.models import DEBIT_TYPES, LedgerEntry
 
-from ..models import Interaction, Promise, ToDo, ToDoEntry, ToDoKind, ToDoStatus
+from ..models import Interaction, Promise, ToDo, ToDoEntry, ToDoKind, ToDoOutcome, ToDoStatus
 
 
 @transaction.atomic
@@ -75,33 +75,35 @@ def todo_reschedule(*, todo: ToDo, due_date: datetime.date) -> ToDo:
     return todo
 
 
-def _close(todos: list[ToDo], *, reason: str | dict, user=None) -> None:
+def _close(todos: list[ToDo], *, reason: str | dict, outcome: str, user=None) -> None:
     now = timezone.now()
     for todo in todos:
         todo.status = ToDoStatus.CLOSED
+        todo.outcome = outcome
         todo.closed_at = now
         todo.closed_by = user
         todo.closed_reason = (reason[todo.pk] if isinstance(reason, dict) else reason)[:250]
-        todo.save(update_fields=["status", "closed_at", "closed_by", "closed_reason"])
+        todo.save(update_fields=["status", "outcome", "closed_at", "closed_by", "closed_reason"])
     if todos:
         changes.publish(source="to-do", customer_ids=[todo.customer_id for todo in todos])
 
 
 @transaction.atomic
-def todo_close(*, todo: ToDo, user=None, reason: str = "") -> ToDo:
+def todo_close(*, todo: ToDo, user=None, reason: str = "", outcome: str = ToDoOutcome.DONE) -> ToDo:
+    """Close an open to-do: by hand it is done; a service closing one it raised names its `outcome`."""
     todo = ToDo.objects.select_for_update().get(pk=todo.pk)
     if todo.status == ToDoStatus.CLOSED:
         raise DomainError(f"To-do {todo.pk} is already closed ({todo.closed_reason or 'no reason given'}).")
     by = user.get_username() if user is not None else "system"
-    _close([todo], reason=reason.strip() or f"Done ({by})", user=user)
+    _close([todo], reason=reason.strip() or f"Done ({by})", outcome=outcome, user=user)
     return todo
 
 
-def todos_close_for_promise(*, promise: Promise, reason: str, kinds: Iterable[str]) -> int:
+def todos_close_for_promise(*, promise: Promise, reason: str, kinds: Iterable[str], outcome: str) -> int:
     todos = list(
         ToDo.objects.select_for_update().filter(promise=promise, status=ToDoStatus.OPEN, kind__in=list(kinds))
     )
-    _close(todos, reason=reason)
+    _close(todos, reason=reason, outcome=outcome)
     return len(todos)
 
 
@@ -138,7 +140,7 @@ def todos_close_paid(*, entry_ids: Iterable[int] | None = None) -> int:
                 early = f", {(entry.due_date - entry.closed_at).days} days before due"
             parts.append(f"{entry.document_no} closed on {entry.closed_at.isoformat()}{early}")
         reasons[todo.pk] = "Paid: " + "; ".join(parts) + "."
-    _close(todos, reason=reasons)
+    _close(todos, reason=reasons, outcome=ToDoOutcome.PAID)
     return len(todos)
 
 

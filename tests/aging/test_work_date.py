@@ -144,3 +144,30 @@ def test_the_dashboard_ages_as_of_the_work_date(tenant_a, book, client_for):
     with tenant_context(tenant_a):
         stored = selectors.tenant_totals()["total_overdue_lcy"]
     assert stored != overdue  # today's stored figure differs: the page did move with the work date
+
+
+def test_the_card_and_fact_box_age_as_of_the_work_date(tenant_a, book, client_for):
+    client = client_for(book["manager"])
+    c1 = book["customers"]["c1"]
+    card = client.get(f"/t/alpha/customers/{c1.pk}/").content.decode()
+    assert 'data-figure="overdue">150.00<' in card  # 20 days ago only INV6 was past due
+    assert f"<dt>Figures as of</dt><dd>{book['work_date']:%-d %b %Y}</dd>" in card
+    factbox = client.get(f"/t/alpha/customers/{c1.pk}/factbox/").content.decode()
+    assert '<dt>Overdue</dt><dd class="num">150.00</dd>' in factbox
+
+
+def test_the_balance_due_report_ages_as_of_the_work_date(tenant_a, book, client_for):
+    html = client_for(book["manager"]).get("/t/alpha/customers/balance-due/").content.decode()
+    row = html[html.index(f'id="bd-{book["customers"]["c1"].pk}"') :]
+    assert row.index('data-figure="overdue">150.00<') < row.index("</tr>")
+
+
+def test_the_ledger_counts_days_overdue_as_of_the_work_date(tenant_a, book, api_for):
+    """INV6 of C1 was due 95 days before today, so 75 days overdue on the work date (20 days back)."""
+    api = api_for(book["manager"])
+    entries = api.get("/api/t/alpha/entries/", {"customer_code": "C1", "document_no": "INV6"}).json()[
+        "results"
+    ]
+    assert [e["days_overdue"] for e in entries] == [75]
+    late = api.get("/api/t/alpha/entries/", {"customer_code": "C1", "days_overdue_min": 70}).json()["results"]
+    assert [e["document_no"] for e in late] == ["INV6"]

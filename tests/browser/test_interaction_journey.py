@@ -104,9 +104,9 @@ def test_promise_to_pay_from_a_call_closes_its_to_do_when_paid(page, ledger, liv
 
     page.goto("/t/alpha/interactions/todos/?owner=mine&state=closed")
     todo = page.locator("#todo-list tbody tr", has_text="Check promised payment has been received")
-    assert todo.locator("[data-field=status]").inner_text() == "Closed"
+    assert todo.locator("[data-field=status]").inner_text() == "Promise kept"
     assert todo.locator("[data-field=reason]").inner_text() == (
-        f"Promise kept: 400.00 GBP received by {promised_on}."
+        f"Promise kept: 400.00 GBP received on {today.isoformat()}."
     )
     page.goto("/t/alpha/interactions/todos/")
     assert page.locator("#todo-list tbody").inner_text() == "No to-dos."

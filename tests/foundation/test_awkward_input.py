@@ -22,11 +22,12 @@ def admin(tenant_a, make_member, client, api_for):
     return {"client": client, "api": api_for(user), "tenant": tenant_a}
 
 
-def test_a_get_on_the_record_payment_fragment_is_a_405(admin):
+def test_a_get_on_record_payment_is_the_record_payment_page(admin):
     with tenant_context(admin["tenant"]):
         customer = factories.customer()
     response = admin["client"].get(f"/t/alpha/customers/{customer.pk}/record-payment/")
-    assert response.status_code == 405
+    assert response.status_code == 200
+    assert "<h1>Record a payment" in response.content.decode()
 
 
 def test_form_encoded_custom_fields_null_is_a_400(admin):

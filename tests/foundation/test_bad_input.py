@@ -487,6 +487,22 @@ BASES = {
         lambda a: {"kind": "entries", "customer_ids": [a.customer.pk]},
         "json",
     ),
+    ("work-date-api", "put"): (None, lambda a: {"work_date": "2026-02-01"}, "json"),
+    ("aging-setup-api", "put"): (
+        None,
+        lambda a: {
+            "basis": "due_date",
+            "use_work_date": False,
+            "dso_period_days": 90,
+            "nightly_recalculation_time": "02:00",
+            "bands": [
+                {"label": "Not due", "from_days": None, "to_days": 0},
+                {"label": "1-30", "from_days": 1, "to_days": 30},
+                {"label": "31+", "from_days": 31, "to_days": None},
+            ],
+        },
+        "json",
+    ),
     # interactions API
     (
         "status-code-list",
@@ -558,6 +574,7 @@ BASES = {
         "form",
     ),
     ("aging-setup", "post"): (None, _aging_setup_form, "form"),
+    ("work-date", "post"): (None, lambda a: {"work_date": "2026-02-01"}, "form"),
     (
         "aging-recalculation-start",
         "post",

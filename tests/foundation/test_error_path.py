@@ -117,7 +117,10 @@ def test_a_foreign_currency_payment_with_its_lcy_amount_is_recorded(book):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<div class="muted" role="status">Payment recorded.</div>' in html
+    assert (
+        '<div class="muted" role="status">Payment BANK-3 of 50.00 USD recorded: paid I3 (50.00).</div>'
+        in html
+    )
     assert re.search(r'data-figure="balance"><a [^>]*>40.00</a>', html)
     assert [(n, str(a), str(lcy)) for n, a, lcy in _payments(book["tenant"], book["dollars"])] == [
         ("BANK-3", "-50.00", "-40.00")
@@ -146,7 +149,10 @@ def test_a_payment_without_htmx_goes_back_to_the_report_with_a_message(book):
         "Posting date: Enter a valid date.</li>"
     ) in page
     assert recorded.status_code == 200
-    assert '<li class="success">Payment recorded for C1.</li>' in recorded.content.decode()
+    assert (
+        '<li class="success">C1: Payment BANK-5 of 10.00 GBP recorded: paid I1 (10.00).</li>'
+        in recorded.content.decode()
+    )
 
 
 # --- a domain error nobody catches ----------------------------------------------------------------

@@ -62,3 +62,21 @@ def grace(days_: int) -> None:
 
 def money(value: str) -> Decimal:
     return Decimal(value)
+
+
+def promise(world, entries, *, amount=None, offset=5):
+    """A promise by the world's controller on `entries`: the full amount unless `amount` is given, due
+    `offset` days from today."""
+    from interactions.services import entries_update, interaction_create
+
+    call = interaction_create(
+        customer=world.customer, user=world.controller, description="Call", entry_ids=[e.pk for e in entries]
+    )
+    return entries_update(
+        interaction=call,
+        user=world.controller,
+        status_code=world.codes["PROMISED"],
+        promised_full_amount=amount is None,
+        promised_amount=None if amount is None else Decimal(amount),
+        promised_payment_date=days(offset, today=world.today),
+    )["promise"]

@@ -141,7 +141,7 @@ def test_an_interaction_with_lines_then_update_entries(world, api):
     assert [(t["description"], t["closed_reason"]) for t in closed] == [
         (
             "Check promised payment has been received",
-            f"Promise kept: 250.00 GBP received by {days(3, today=world.today).isoformat()}.",
+            f"Promise kept: 250.00 GBP received on {world.today.isoformat()}.",
         )
     ]
     rates = api.get(f"{_base(world)}/promises/kept-rates/", {"by": "controller"}).json()

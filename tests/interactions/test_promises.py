@@ -15,21 +15,11 @@ from interactions.services import (
 from ledger.services import application_undo, entries_apply, payment_record
 from tests import factories
 
-from .conftest import days, grace
+from .conftest import days, grace, promise
 
 
 def _promise(world, *, amount=None, offset=5):
-    call = interaction_create(
-        customer=world.customer, user=world.controller, description="Call", entry_ids=[world.older.pk]
-    )
-    return entries_update(
-        interaction=call,
-        user=world.controller,
-        status_code=world.codes["PROMISED"],
-        promised_full_amount=amount is None,
-        promised_amount=None if amount is None else Decimal(amount),
-        promised_payment_date=days(offset, today=world.today),
-    )["promise"]
+    return promise(world, [world.older], amount=amount, offset=offset)
 
 
 def _pay(world, amount, offset, no="PMT-1"):
@@ -54,7 +44,7 @@ def test_paid_on_the_last_day_of_grace_is_kept(world):
     todo = ToDo.objects.get(promise=promise, kind=ToDoKind.PROMISE_CHECK)
     assert (todo.status, todo.closed_reason) == (
         "closed",
-        f"Promise kept: 1,200.00 GBP received by {days(7, today=world.today).isoformat()}.",
+        f"Promise kept: 1,200.00 GBP received on {days(7, today=world.today).isoformat()}.",
     )
 
 

@@ -119,7 +119,13 @@ def test_queried_code_writes_the_query_fields_with_the_work_date_by_default(worl
         "query_resolution_target_date": days(-3, today=world.today),
         "query_resolution_by": None,  # QUERIED does not say "query resolution by me"
     }
-    assert not Promise.objects.exists() and not ToDo.objects.exists()
+    assert not Promise.objects.exists()
+    # Each queried entry gets its "Resolve query" to-do (tests/interactions/test_query_todo.py), due then.
+    on = days(-3, today=world.today)
+    assert sorted(ToDo.objects.values_list("kind", "description", "due_date")) == [
+        ("query", f"Resolve query on SI-1001 by {on.isoformat()}", on),
+        ("query", f"Resolve query on SI-1002 by {on.isoformat()}", on),
+    ]
 
 
 def test_query_resolution_by_me_puts_the_current_user(world, call):

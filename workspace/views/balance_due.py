@@ -8,14 +8,15 @@ from django.views.generic import TemplateView
 from aging.filters import CustomerStatisticsFilter
 from aging.models import CustomerStatistics
 from aging.pagination import StatisticsPaginator
-from aging.services import recalculate_entries
+from aging.selectors import live_as_of, statistics_as_of
+from aging.services import as_of_date, recalculate_entries
 from creditcontrol.errors import DomainError
 from creditcontrol.models import Role
 from creditcontrol.pages import TenantPageMixin, form_add_domain_error
 from customers import selectors
 from customers.forms import RecordPaymentForm
 from customers.models import Customer, CustomerGroup
-from ledger.services import payment_record
+from ledger.services import amount_parse, payment_left_out_reason, payment_open_debits, payment_record
 
 
 class BalanceDueReportView(TenantPageMixin, TemplateView):
@@ -39,6 +40,7 @@ class BalanceDueReportView(TenantPageMixin, TemplateView):
             "-balance_lcy", "customer_id"
         )
         page = StatisticsPaginator(rows, 50).get_page(self.request.GET.get("page"))
+        page.object_list = _as_shown(self.request, page.object_list)
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(
@@ -57,44 +59,57 @@ class BalanceDueReportView(TenantPageMixin, TemplateView):
 
 
 class RecordPaymentView(TenantPageMixin, TemplateView):
-    """POST from a balance due row: post the payment, apply it oldest due first, show the new balance.
+    """Record a payment received: the full page (GET/POST), and the answer to a balance due row's form.
 
-    htmx swaps the answer for the row: the new balance, or the form with each error next to its field
-    (422). Without htmx the report is shown again, with what happened as a message.
+    One service (`ledger.services.payment_record`) decides; this view only shows what it said.
+
+    - The page lists the customer's open invoices with checkboxes (oldest due first ticked, those whose
+      status code puts them aside unticked with the reason); a refused payment comes back as the page
+      with each error next to its field (400), a recorded one goes back to the page with what it paid.
+    - A row (htmx) is swapped for the row again: the new balance and a line naming what was paid, or the
+      form with each error next to its field (422: the status base.html lets htmx swap). Without htmx the
+      report is shown again, with what happened as a message.
+    - The same reference and amount as a recent payment asks for confirmation ("Record anyway").
     """
 
-    template_name = "workspace/_balance_due_row.html"
-    http_method_names = ["post"]  # a row only comes back in answer to a payment
+    template_name = "workspace/record_payment.html"
+    row_template_name = "workspace/_balance_due_row.html"
+    read_role = Role.CONTROLLER  # a form to write with: a viewer has nothing to do here
+    # Enough for any customer a controller pays by hand; past it the page says it shows the oldest due.
+    entries_shown = 500
+
+    def get(self, request, *args, **kwargs):
+        customer = get_object_or_404(Customer.objects.all(), pk=kwargs["pk"])
+        return self.render_to_response(self._page_context(customer, form=None))
 
     def post(self, request, *args, **kwargs):
         customer = get_object_or_404(Customer.objects.all(), pk=kwargs["pk"])
-        foreign = bool(customer.currency_code) and customer.currency_code != self.tenant.local_currency
         form = RecordPaymentForm(request.POST)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            if not foreign or data["amount_lcy"] is None:
-                data.pop("amount_lcy")  # local currency: the amount is the amount in LCY
+        recorded = duplicate = None
+        if not form.is_valid():
+            # The service is not asked without a date; its amount rules are still worth saying at once.
+            for name in ("amount", "amount_lcy"):
+                typed = form.data.get(name, "").strip()
+                if name not in form.errors and typed and (problem := amount_parse(typed)[1]):
+                    form.add_error(name, problem)
+        else:
             try:
                 with transaction.atomic():  # a refused payment leaves nothing behind
-                    payment_record(customer=customer, user=request.user, **data)
+                    recorded = payment_record(
+                        customer=customer, user=request.user, **form.service_arguments()
+                    )
             except DomainError as error:
-                form_add_domain_error(form, error)
+                if error.code == "possible_duplicate":
+                    duplicate = error.message
+                else:
+                    form_add_domain_error(form, error)
             else:
-                # One customer: refresh its figures now, so the row shows the new balance at once.
+                # One customer: refresh its figures now, so the row and the card show the new balance at once.
                 recalculate_entries(trigger="posting", customer_ids=[customer.pk], user=request.user)
-        recorded = not form.errors
+        if request.POST.get("choose"):
+            return self._page_answer(customer, form, recorded, duplicate)
         if not request.htmx:
-            if recorded:
-                messages.success(request, f"Payment recorded for {customer.code}.")
-            else:
-                problems = [
-                    f"{form[f].label}: {' '.join(e)}" if f in form.fields else " ".join(e)
-                    for f, e in form.errors.items()
-                ]
-                messages.error(
-                    request, f"The payment for {customer.code} was not recorded. " + " ".join(problems)
-                )
-            return redirect("balance-due", tenant_slug=self.tenant.slug)
+            return self._report_answer(customer, form, recorded, duplicate)
         statistics = (
             CustomerStatistics.objects.select_related("customer", "customer__group")
             .filter(pk=customer.pk)
@@ -102,11 +117,97 @@ class RecordPaymentView(TenantPageMixin, TemplateView):
             or CustomerStatistics(customer=customer)  # not calculated yet: the row shows no figures
         )
         context = {
-            "s": statistics,
+            "s": _as_shown(request, [statistics])[0] if statistics.pk else statistics,
             "tenant": self.tenant,
             "today": self.tenant.today(),
             "can_record": True,
-            "form": form if not recorded else None,
+            "form": None if recorded else form,
             "recorded": recorded,
+            "duplicate": duplicate,
         }
-        return self.render_to_response(context, status=200 if recorded else 422)
+        return self.response_class(
+            request=request,
+            template=[self.row_template_name],
+            context=context,
+            using=self.template_engine,
+            status=200 if recorded else 422,
+        )
+
+    def _page_answer(self, customer, form, recorded, duplicate):
+        if recorded:
+            messages.success(self.request, recorded.summary)
+            return redirect("record-payment", tenant_slug=self.tenant.slug, pk=customer.pk)
+        return self.render_to_response(
+            self._page_context(customer, form=form, duplicate=duplicate), status=400
+        )
+
+    def _report_answer(self, customer, form, recorded, duplicate):
+        if recorded:
+            messages.success(self.request, f"{customer.code}: {recorded.summary}")
+        elif duplicate:
+            messages.error(self.request, f"The payment for {customer.code} was not recorded. {duplicate}")
+        else:
+            problems = [
+                f"{form[f].label}: {' '.join(form.errors[f])}" for f in form.fields if f in form.errors
+            ]
+            problems += form.non_field_errors()
+            messages.error(
+                self.request, f"The payment for {customer.code} was not recorded. " + " ".join(problems)
+            )
+        return redirect("balance-due", tenant_slug=self.tenant.slug)
+
+    def _page_context(self, customer, *, form, duplicate=None) -> dict:
+        local = self.tenant.local_currency
+        default_currency = customer.currency_code or local
+        entries = list(payment_open_debits(customer=customer)[: self.entries_shown + 1])
+        more = len(entries) > self.entries_shown
+        entries = entries[: self.entries_shown]
+        if form is None:
+            form = RecordPaymentForm(
+                initial={
+                    "currency_code": default_currency,
+                    "posting_date": self.tenant.today(),
+                    "choose": True,
+                }
+            )
+            currency = default_currency
+            ticked = {
+                e.pk for e in entries if e.currency_code == currency and payment_left_out_reason(e) is None
+            }
+        else:
+            currency = form.data.get("currency_code") or default_currency
+            ticked = {int(v) for v in form.data.getlist("apply_to") if v.isascii() and v.isdigit()}
+        rows = [
+            {
+                "entry": e,
+                "reason": payment_left_out_reason(e),
+                "ticked": e.pk in ticked,
+                "other_currency": e.currency_code != currency,
+            }
+            for e in entries
+        ]
+        currencies = sorted({default_currency, local, *(e.currency_code for e in entries)})
+        statistics = CustomerStatistics.objects.filter(pk=customer.pk).first()
+        if statistics is not None:
+            statistics = _as_shown(self.request, [statistics])[0]
+        return {
+            **self.get_context_data(),
+            "customer": customer,
+            "statistics": statistics,
+            "form": form,
+            "duplicate": duplicate,
+            "rows": rows,
+            "more": more,
+            "entries_shown": self.entries_shown,
+            "currency": currency,
+            "currencies": currencies,
+            "default_currency": default_currency,
+            "foreign_possible": len(currencies) > 1 or default_currency != local,
+            "today": self.tenant.today(),
+        }
+
+
+def _as_shown(request, rows) -> list:
+    """The rows' stored figures, or as of the user's work date when the setup ages as of it."""
+    as_of = live_as_of(as_of=as_of_date(user=request.user))
+    return list(rows) if as_of is None else list(statistics_as_of(rows, as_of=as_of))

@@ -1,5 +1,7 @@
 """Customer pages: the customer list, the customer card (with the credit review), fact boxes, search."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -7,6 +9,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import TemplateView
 
+from aging.selectors import live_as_of, statistics_as_of
+from aging.services import as_of_date
 from creditcontrol.charts import credit_review_svg
 from creditcontrol.models import Role
 from creditcontrol.pages import TenantPageMixin
@@ -14,6 +18,7 @@ from customers import services
 from customers.filters import CustomerFilter
 from customers.forms import CreditLimitReviewForm
 from customers.models import Customer
+from interactions.selectors import queried_totals
 from ledger.models import LedgerEntry
 
 from .. import selectors
@@ -53,7 +58,7 @@ class CustomerCardView(TenantPageMixin, TemplateView):
         points = selectors.credit_review_series(customer=customer, until=today)
         context.update(
             customer=customer,
-            statistics=getattr(customer, "statistics", None),
+            statistics=_as_shown(self.request, getattr(customer, "statistics", None)),
             balance_now=points[-1]["balance"],
             chart=credit_review_svg(points, currency=self.tenant.local_currency),
             # the entry table prints each entry's customer and branch: fetched with the entries, not per row
@@ -64,6 +69,7 @@ class CustomerCardView(TenantPageMixin, TemplateView):
             form=form or CreditLimitReviewForm(),
             can_review=self.can(Role.MANAGER),
             today=today,
+            **_disputed(customer),
         )
         return context
 
@@ -96,11 +102,18 @@ class FactBoxView(TenantPageMixin, TemplateView):
         )
         context.update(
             customer=customer,
-            statistics=getattr(customer, "statistics", None),
+            statistics=_as_shown(self.request, getattr(customer, "statistics", None)),
             contact=customer.contacts.filter(is_credit_control_contact=True, is_inactive=False).first()
             or customer.contacts.filter(is_primary=True).first(),
+            **_disputed(customer),
         )
         return context
+
+
+def _disputed(customer: Customer) -> dict:
+    """Disputed (queried): the open remaining amount (LCY) of the customer's queried entries, and how many."""
+    amount, count = queried_totals([customer.pk]).get(customer.pk, (Decimal("0.00"), 0))
+    return {"disputed_lcy": amount, "disputed_count": count}
 
 
 class SearchView(TenantPageMixin, TemplateView):
@@ -132,3 +145,11 @@ class SearchView(TenantPageMixin, TemplateView):
         if "redirect" in context:
             return redirect("customer-card", tenant_slug=self.tenant.slug, pk=context["redirect"].pk)
         return self.render_to_response(context)
+
+
+def _as_shown(request, statistics):
+    """The customer's stored figures, or as of the user's work date when the setup ages as of it."""
+    if statistics is None:
+        return None
+    as_of = live_as_of(as_of=as_of_date(user=request.user))
+    return statistics if as_of is None else next(statistics_as_of([statistics], as_of=as_of))

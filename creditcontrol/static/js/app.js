@@ -59,3 +59,19 @@ document.addEventListener("click", (event) => {
     row.dispatchEvent(new CustomEvent("open-factbox"));
   }
 });
+
+// interactions/create.html, todo_form.html: a live "n/250" under a text input that carries
+// data-char-counter (the counter element is rendered with the page: data-counts="<the input's id>").
+// Counted in characters (code points), as the server's max_length counts them.
+document.addEventListener("input", (event) => {
+  const target = event.target;
+  if (!(target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement)) return;
+  if (!target.hasAttribute("data-char-counter") || !target.id) return;
+  const counter = document.querySelector(`[data-counts="${CSS.escape(target.id)}"]`);
+  if (!counter) return;
+  const max = Number(target.dataset.charCounter || target.maxLength);
+  const used = [...target.value].length;
+  counter.textContent = `${used}/${max}`;
+  counter.classList.toggle("near", used >= max * 0.9 && used < max);
+  counter.classList.toggle("full", used >= max);
+});
