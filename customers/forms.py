@@ -23,6 +23,18 @@ class CreditLimitReviewForm(forms.Form):
         return data
 
 
+class ContactForm(forms.Form):
+    """A customer's contact on the card (customers.services.contact_save says what may be marked)."""
+
+    name = forms.CharField(max_length=200)
+    position = forms.CharField(max_length=100, required=False)
+    email = forms.EmailField(required=False, label="E-mail")
+    phone = forms.CharField(max_length=40, required=False)
+    is_primary = forms.BooleanField(required=False, label="Primary contact")
+    is_credit_control_contact = forms.BooleanField(required=False, label="Credit-control contact")
+    is_inactive = forms.BooleanField(required=False, label="Inactive")
+
+
 class EntryIdsField(forms.Field):
     """The ticked entries (checkboxes named alike), as entry nos. in the order the page lists them."""
 

@@ -11,10 +11,13 @@ from django.utils import timezone
 from creditcontrol import bounds, changes
 from creditcontrol.bounds import PAYMENT_TERMS_MAX_DAYS
 from creditcontrol.errors import DomainError
-from creditcontrol.models import Membership
+from creditcontrol.models import Membership, Role
 from creditcontrol.tenancy import current_tenant
 
 from .models import Branch, Contact, CreditLimitChange, Customer, CustomerGroup, PaymentTerms
+
+# The roles that can be given customers to work.
+CONTROLLER_ROLES = {Role.CONTROLLER, Role.MANAGER, Role.ADMIN}
 
 
 def controller_check(user_id: int | None):
@@ -89,6 +92,31 @@ def customer_update(*, customer: Customer, **fields) -> Customer:
 
 
 @transaction.atomic
+def customers_controller_assign(*, customers: models.QuerySet, controller_id: int) -> int:
+    """Give every customer of `customers` (a query of this tenant's) the controller; how many changed.
+
+    The controller must be a member whose role can work customers (credit controller or above): a
+    viewer or anyone else reads as unknown. One UPDATE, however many customers match the filter.
+    """
+    membership = (
+        Membership.objects.filter(tenant=current_tenant(), user_id=controller_id).first()
+        if controller_id is not None
+        else None
+    )
+    if membership is None or membership.role not in CONTROLLER_ROLES:
+        raise DomainError(
+            "Unknown credit controller.",
+            details={"controller": ["Choose a credit controller, manager or tenant admin of this company."]},
+        )
+    changing = customers.exclude(controller_id=controller_id)
+    ids = list(changing.values_list("pk", flat=True))
+    if ids:
+        Customer.objects.filter(pk__in=ids).update(controller_id=controller_id, updated_at=timezone.now())
+        changes.publish(source="customer", customer_ids=ids)  # the credit list filters by controller
+    return len(ids)
+
+
+@transaction.atomic
 def credit_limit_change(
     *,
     customer: Customer,
@@ -122,7 +150,11 @@ def credit_limit_change(
 
 @transaction.atomic
 def contact_save(*, contact: Contact) -> Contact:
-    """Save a contact; marking it primary or credit-control contact takes the mark off the others."""
+    """Save a contact; marking it primary or credit-control contact takes the mark off the others, so a
+    customer has at most one of each. An inactive contact can be neither."""
+    if contact.is_inactive and (contact.is_primary or contact.is_credit_control_contact):
+        message = "An inactive contact can be neither the primary nor the credit-control contact."
+        raise DomainError(message, details={"is_inactive": [message]})
     if contact.is_primary:
         Contact.objects.filter(customer_id=contact.customer_id, is_primary=True).exclude(
             pk=contact.pk

@@ -14,6 +14,8 @@ tenant_pages = [
     path("", include("aging.urls")),
     path("ledger/", include("ledger.urls")),
     path("interactions/", include("interactions.urls")),
+    path("setup/", include("creditcontrol.urls_setup")),
+    path("setup/", include("customers.urls")),
 ]
 
 tenant_api = [
@@ -34,6 +36,17 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    # the link of an invitation e-mail (creditcontrol.members): Django's password-reset token sets a password
+    path(
+        "accounts/set-password/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/set-password/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("t/<slug:tenant_slug>/", include(tenant_pages)),
     path("api/t/<slug:tenant_slug>/", include(tenant_api)),
     path("api/tokens/", token_views.ApiTokenListView.as_view(), name="api-token-list"),

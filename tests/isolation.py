@@ -110,6 +110,18 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "ledger-import-job": ("get", "import_job"),
     "ledger-import-progress": ("get", "import_job"),
     "ledger-import-api": ("post", None),
+    # setup pages (creditcontrol/setup_views.py) and the bulk assignment of customers to a controller
+    "setup": ("get", None),
+    "setup-users": ("get", None),
+    "setup-user-role": ("post", "membership"),
+    "setup-user-remove": ("post", "membership"),
+    "customers-assign": ("post", None),
+    "customer-contact-new": ("post", "customer"),
+    "contact-edit": ("post", "contact"),
+    "setup-branches": ("get", None),
+    "setup-branch": ("post", "branch"),
+    "setup-payment-terms": ("get", None),
+    "setup-payment-terms-edit": ("post", "payment_terms"),
 }
 
 # Path parameters that are not an object's id.
@@ -159,6 +171,15 @@ CONTROLLER_SCOPE: dict[str, str] = {
     "ledger-import-job": "role",
     "ledger-import-progress": "role",
     "ledger-import-api": "role",
+    "setup": "role",
+    "setup-users": "role",
+    "setup-user-role": "role",
+    "setup-user-remove": "role",
+    "customers-assign": "role",  # a manager's or an admin's
+    "setup-branches": "role",
+    "setup-branch": "role",
+    "setup-payment-terms": "role",
+    "setup-payment-terms-edit": "role",
 }
 
 
@@ -166,7 +187,10 @@ def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, contro
     """One customer of `tenant` (assigned to `controller`) with one row of everything a customer has,
     each marked `marker`, and the tenant's setup rows and jobs, marked `setup_marker`: the objects that
     fill TENANT_ROUTES' ids, by key. Call it inside the tenant."""
+    from django.contrib.auth import get_user_model
+
     from aging.services import recalculate_all
+    from creditcontrol.models import Membership, Role
     from customers.models import Contact, CustomerGroup
     from customers.services import credit_limit_change
     from interactions.services import entries_update, interaction_create, status_code_create, todo_create
@@ -206,7 +230,12 @@ def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, contro
         promised_payment_date=D("2099-01-01"),
     )["promise"]
     todo = todo_create(customer=customer, description=f"{marker} to-do", due_date=D("2099-01-02"))
+    member = controller or get_user_model().objects.get_or_create(username=f"member-of-{tenant.slug}")[0]
+    membership, _ = Membership.objects.get_or_create(
+        tenant=tenant, user=member, defaults={"role": Role.VIEWER}
+    )
     return {
+        "membership": membership,
         "import_job": SimpleNamespace(pk=job_id),
         "recalculation_run": recalculate_all(trigger="command"),
         "customer": customer,

@@ -7,7 +7,10 @@ from . import views
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
     path("customers/", views.CustomerListView.as_view(), name="customers"),
+    path("customers/assign/", views.CustomerAssignView.as_view(), name="customers-assign"),
     path("customers/<int:pk>/", views.CustomerCardView.as_view(), name="customer-card"),
+    path("customers/<int:pk>/contacts/new/", views.ContactCreateView.as_view(), name="customer-contact-new"),
+    path("customers/contacts/<int:pk>/", views.ContactEditView.as_view(), name="contact-edit"),
     path("customers/<int:pk>/factbox/", views.FactBoxView.as_view(), name="customer-factbox"),
     path("customers/<int:pk>/record-payment/", views.RecordPaymentView.as_view(), name="record-payment"),
     path("customers/search/", views.SearchView.as_view(), name="search"),

@@ -120,6 +120,12 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Invitations to a tenant (creditcontrol/members.py) go out by e-mail. EMAIL_URL names the server, e.g.
+# smtp+tls://user:password@smtp.example.com:587; by default the e-mail is written to the log (console), so a
+# development run shows the set-password link. The tests use Django's in-memory outbox.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="credit-control@localhost")
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

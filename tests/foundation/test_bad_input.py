@@ -24,7 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from aging.models import AgingSetup
 from aging.services import recalculate_all
-from creditcontrol.models import Role
+from creditcontrol.models import Membership, Role
 from creditcontrol.setup import tenant_initialise
 from creditcontrol.tenancy import tenant_context
 from customers.models import Contact, CustomerGroup
@@ -247,6 +247,7 @@ def world(tenant_a, tenant_b, make_member):
             promise=promise,
             todo=todo,
             run=run,
+            membership=Membership.objects.get(tenant=tenant_a, user=controller),
         )
     b_admin = make_member(tenant_b, Role.ADMIN, username="beta-admin")
     with tenant_context(tenant_b):
@@ -275,6 +276,7 @@ def world(tenant_a, tenant_b, make_member):
             promised=b_code,
             interaction=b_interaction,
             todo=b_todo,
+            membership=Membership.objects.get(tenant=tenant_b, user=b_admin),
         )
     client = Client(raise_request_exception=False)
     client.force_login(admin)
@@ -324,6 +326,18 @@ def _contact_body(a):
         "is_primary": True,
         "is_credit_control_contact": True,
         "is_inactive": False,
+    }
+
+
+def _contact_form(a):
+    return {
+        "name": "Sam",
+        "position": "AP",
+        "email": "sam@example.com",
+        "phone": "0101",
+        "is_primary": "on",
+        "is_credit_control_contact": "on",
+        "is_inactive": "",
     }
 
 
@@ -652,6 +666,54 @@ BASES = {
         "post",
     ): (None, lambda a: {"code": "PAID", "description": "Paid", "promised": "", "queried": "on"}, "form"),
     ("ledger-import", "post"): (None, lambda a: {"kind": "customers"}, "form"),  # and a file: _files
+    # setup pages
+    # contacts on the customer card
+    ("customer-contact-new", "post"): ("customer", lambda a: _contact_form(a), "form"),
+    ("contact-edit", "post"): ("contact", lambda a: _contact_form(a), "form"),
+    ("setup-branches", "post"): (None, lambda a: {"new-code": "PAR", "new-name": "Paris"}, "form"),
+    ("setup-branch", "post"): (
+        "branch",
+        lambda a: {f"row{a.branch.pk}-code": "LON", f"row{a.branch.pk}-name": "London"},
+        "form",
+    ),
+    (
+        "setup-payment-terms",
+        "post",
+    ): (
+        None,
+        lambda a: {"new-code": "60D", "new-description": "60", "new-rule": "eom", "new-days": "60"},
+        "form",
+    ),
+    ("setup-payment-terms-edit", "post"): (
+        "terms",
+        lambda a: {
+            f"row{a.terms.pk}-code": "30D",
+            f"row{a.terms.pk}-description": "30 days",
+            f"row{a.terms.pk}-rule": "net",
+            f"row{a.terms.pk}-days": "30",
+        },
+        "form",
+    ),
+    ("setup-users", "post"): (
+        None,
+        lambda a: {"email": "new.user@example.com", "role": "controller"},
+        "form",
+    ),
+    ("setup-user-role", "post"): ("membership", lambda a: {"role": "manager"}, "form"),
+    ("setup-user-remove", "post"): ("membership", lambda a: {"confirm": "1"}, "form"),
+    (
+        "customers-assign",
+        "post",
+    ): (
+        None,
+        lambda a: {
+            "controller": str(a.controller.pk),
+            "scope": "selected",
+            "customers": [str(a.customer.pk)],
+            "query": "q=C",
+        },
+        "form",
+    ),
 }
 
 IMPORT_KINDS = ("customers", "entries", "applications")

@@ -1,6 +1,7 @@
 """The workspace pages, one module per page family."""
 
 from .balance_due import BalanceDueReportView, RecordPaymentView
+from .contacts import ContactCreateView, ContactEditView
 from .credit_list import (
     CreditListColumnsView,
     CreditListExportView,
@@ -8,7 +9,7 @@ from .credit_list import (
     CreditListView,
     selected_customer_ids,
 )
-from .customers import CustomerCardView, CustomerListView, FactBoxView, SearchView
+from .customers import CustomerAssignView, CustomerCardView, CustomerListView, FactBoxView, SearchView
 from .dashboard import DashboardView
 
 __all__ = [
@@ -17,6 +18,9 @@ __all__ = [
     "CreditListExportView",
     "CreditListRecalculateView",
     "CreditListView",
+    "ContactCreateView",
+    "ContactEditView",
+    "CustomerAssignView",
     "CustomerCardView",
     "CustomerListView",
     "DashboardView",

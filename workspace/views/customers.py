@@ -3,17 +3,21 @@
 from decimal import Decimal
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect
-from django.views.generic import TemplateView
+from django.urls import reverse
+from django.views.generic import TemplateView, View
 
 from aging.selectors import live_as_of, statistics_as_of
 from aging.services import as_of_date
 from creditcontrol.charts import credit_review_svg
+from creditcontrol.errors import DomainError
+from creditcontrol.members import controller_choices
 from creditcontrol.models import Role
-from creditcontrol.pages import TenantPageMixin
+from creditcontrol.pages import TenantPageMixin, domain_error_problems
 from customers import services
 from customers.filters import CustomerFilter
 from customers.forms import CreditLimitReviewForm
@@ -37,8 +41,53 @@ class CustomerListView(TenantPageMixin, TemplateView):
         page = Paginator(customers, 50).get_page(self.request.GET.get("page"))
         query = self.request.GET.copy()
         query.pop("page", None)
-        context.update(filter=filterset, page=page, sort=sort, query=query.urlencode())
+        can_assign = self.can(Role.MANAGER)
+        context.update(
+            filter=filterset,
+            page=page,
+            sort=sort,
+            query=query.urlencode(),
+            can_assign=can_assign,
+            controllers=controller_choices() if can_assign else [],
+        )
         return context
+
+
+class CustomerAssignView(TenantPageMixin, View):
+    """Assign a controller to the ticked customers, or to every customer the list's filter matches."""
+
+    read_role = write_role = Role.MANAGER
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        query = QueryDict(request.POST.get("query", "")[:4000])
+        back = f"{reverse('customers', kwargs={'tenant_slug': self.tenant.slug})}?{query.urlencode()}"
+        controller = request.POST.get("controller", "")
+        if not controller.isdigit() or len(controller) > 18:
+            messages.error(request, "Choose the controller to assign.")
+            return redirect(back)
+        if request.POST.get("scope") == "filter":
+            filterset = CustomerFilter(query, queryset=Customer.objects.all(), request=request)
+            if not filterset.is_valid():
+                messages.error(request, "The filter is not valid: filter the list again.")
+                return redirect(back)
+            customers = filterset.qs
+        else:
+            ids = [
+                value for value in request.POST.getlist("customers") if value.isdigit() and len(value) < 19
+            ]
+            if not ids:
+                messages.error(request, "Tick the customers to assign, or choose all that match the filter.")
+                return redirect(back)
+            customers = Customer.objects.filter(pk__in=ids)
+        try:
+            changed = services.customers_controller_assign(customers=customers, controller_id=int(controller))
+        except DomainError as error:
+            messages.error(request, " ".join([error.message, *domain_error_problems(error)]))
+            return redirect(back)
+        name = get_user_model().objects.get(pk=int(controller)).get_username()
+        messages.success(request, f"{changed} customer{'' if changed == 1 else 's'} assigned to {name}.")
+        return redirect(back)
 
 
 class CustomerCardView(TenantPageMixin, TemplateView):
@@ -68,6 +117,7 @@ class CustomerCardView(TenantPageMixin, TemplateView):
             open_count=LedgerEntry.objects.filter(customer=customer, is_open=True).count(),
             form=form or CreditLimitReviewForm(),
             can_review=self.can(Role.MANAGER),
+            can_edit_contacts=self.can(Role.CONTROLLER),
             today=today,
             **_disputed(customer),
         )

@@ -1,0 +1,1 @@
+"""Setup pages a tenant admin (or a manager, for assigning customers) uses."""
