@@ -11,6 +11,7 @@ import django_filters
 from django.db.models import F, Q
 
 from customers.selectors import group_and_descendants
+from ledger.branches import customers_in_branch_q
 
 from .figures import FIGURE_COLUMNS
 from .models import BalanceStatus, CustomerStatistics, RecalculationRun
@@ -68,7 +69,9 @@ class _CustomerStatisticsFilterBase(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Customer code or name")
     customer = django_filters.NumberFilter(field_name="customer_id")
     controller = django_filters.CharFilter(method="by_controller", label="Controller: a user id, me or none")
-    branch = django_filters.NumberFilter(field_name="customer__branch_id")
+    branch = django_filters.NumberFilter(
+        method="by_branch", label="Branch: its customers and the customers with entries in it"
+    )
     group = django_filters.NumberFilter(method="by_group", label="Customer group (with the groups below it)")
     account_status = django_filters.ChoiceFilter(
         method="by_account_status",
@@ -115,6 +118,10 @@ class _CustomerStatisticsFilterBase(django_filters.FilterSet):
         if value == "none":
             return queryset.filter(customer__controller__isnull=True)
         return queryset.filter(customer__controller_id=value) if value.isdigit() else queryset.none()
+
+    def by_branch(self, queryset, name, value):
+        # A customer trading through several branches is in each (the branch context's customers).
+        return queryset.filter(customers_in_branch_q(int(value), prefix="customer__"))
 
     def by_group(self, queryset, name, value):
         return queryset.filter(customer__group_id__in=group_and_descendants(int(value)))

@@ -7,11 +7,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
 
+from creditcontrol.models import Membership, Role
 from creditcontrol.scope import scoped_controller_id
 from creditcontrol.tenancy import current_tenant
 from customers.models import Customer
 from customers.selectors import customer_in_scope_sql
+from interactions.models import ToDo, ToDoStatus
+from interactions.selectors import promise_kept_rates
 from ledger import arithmetic
+from ledger.branches import customers_in_branch_q
 from ledger.models import LedgerEntry
 
 from .figures import BASIS_COLUMN, FIGURE_COLUMNS, band_condition, figures_params, figures_sql
@@ -131,20 +135,25 @@ def _with_figures(batch, *, as_of, branch_id):
         yield row
 
 
-def tenant_ar_as_of(*, as_of: datetime.date) -> tuple[Decimal, Decimal]:
+def tenant_ar_as_of(*, as_of: datetime.date, branch_id: int | None = None) -> tuple[Decimal, Decimal]:
     """(AR, current AR) of the tenant at the end of `as_of`: Σ remaining (LCY) of entries open then,
     and of those not yet due (ledger.arithmetic: the balance as of a date); a controller's customers'
-    within their scope."""
-    ar, current, _ = tenant_balance_as_of(as_of=as_of)
+    within their scope; one branch's entries when `branch_id` is given."""
+    ar, current, _ = tenant_balance_as_of(as_of=as_of, branch_id=branch_id)
     return ar, current
 
 
 def tenant_balance_as_of(
-    *, as_of: datetime.date, bands: list[AgingBand] | None = None, basis: str = AgingBasis.DUE_DATE
+    *,
+    as_of: datetime.date,
+    bands: list[AgingBand] | None = None,
+    basis: str = AgingBasis.DUE_DATE,
+    branch_id: int | None = None,
 ) -> tuple[Decimal, Decimal, dict[int, Decimal]]:
     """(AR, current AR, {band position: amount}) at the end of `as_of`, all from the same remaining
     amounts as of that date, so the bands add up to the AR wherever the tenant's bands cover every day."""
     remaining_lcy = arithmetic.remaining_lcy_from_taken_sql("e.amount", "e.amount_lcy", "m.taken")
+    in_branch = "" if branch_id is None else "AND e.branch_id = %(branch)s"
     bands = bands or []
     basis_column = BASIS_COLUMN[AgingBasis(basis)].replace("e.", "")
     band_sums = "".join(
@@ -157,14 +166,14 @@ def tenant_balance_as_of(
               FROM {ENTRY} e
               LEFT JOIN ({arithmetic.taken_as_of_by_entry_sql("%(tenant)s", "%(as_of)s")}) m ON m.entry_id = e.id
              WHERE e.tenant_id = %(tenant)s AND e.posting_date <= %(as_of)s
-               AND {customer_in_scope_sql("e.customer_id")}
+               AND {customer_in_scope_sql("e.customer_id")} {in_branch}
         )
         SELECT COALESCE(SUM(remaining_lcy), 0),
                COALESCE(SUM(remaining_lcy) FILTER (WHERE due_date >= %(as_of)s), 0){band_sums}
           FROM remaining
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"tenant": current_tenant().pk, "as_of": as_of})
+        cursor.execute(sql, {"tenant": current_tenant().pk, "as_of": as_of, "branch": branch_id})
         ar, current, *sums = cursor.fetchone()
     by_band = {
         band.position: Decimal(amount).quantize(CENT) for band, amount in zip(bands, sums, strict=True)
@@ -172,14 +181,17 @@ def tenant_balance_as_of(
     return Decimal(ar).quantize(CENT), Decimal(current).quantize(CENT), by_band
 
 
-def credit_sales(*, after: datetime.date, until: datetime.date) -> Decimal:
-    """Net credit sales (LCY) posted in (after, until]: invoices less credit memos (within the scope)."""
+def credit_sales(*, after: datetime.date, until: datetime.date, branch_id: int | None = None) -> Decimal:
+    """Net credit sales (LCY) posted in (after, until]: invoices less credit memos (within the scope; of
+    one branch when `branch_id` is given)."""
+    in_branch = "" if branch_id is None else "AND branch_id = %s"
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT COALESCE(SUM(amount_lcy), 0) FROM {ENTRY} WHERE tenant_id = %s "
             "AND document_type = ANY(%s) AND posting_date > %s AND posting_date <= %s "
-            f"AND {customer_in_scope_sql('customer_id')}",
-            [current_tenant().pk, list(CREDIT_SALES_TYPES), after, until],
+            f"AND {customer_in_scope_sql('customer_id')} {in_branch}",
+            [current_tenant().pk, list(CREDIT_SALES_TYPES), after, until]
+            + ([] if branch_id is None else [branch_id]),
         )
         return Decimal(cursor.fetchone()[0]).quantize(CENT)
 
@@ -188,27 +200,32 @@ def _days(value: Decimal | None) -> Decimal | None:
     return None if value is None else value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def cei_for_month(*, month_start: datetime.date, as_of: datetime.date) -> Decimal | None:
+def cei_for_month(
+    *, month_start: datetime.date, as_of: datetime.date, branch_id: int | None = None
+) -> Decimal | None:
     """Collection effectiveness index of the month starting `month_start`, up to `as_of`:
     (AR at start + credit sales − AR at end) ÷ (AR at start + credit sales − current AR at end) × 100."""
-    ar_start, _ = tenant_ar_as_of(as_of=month_start - datetime.timedelta(days=1))
-    ar_end, current_end = tenant_ar_as_of(as_of=as_of)
-    sales = credit_sales(after=month_start - datetime.timedelta(days=1), until=as_of)
+    ar_start, _ = tenant_ar_as_of(as_of=month_start - datetime.timedelta(days=1), branch_id=branch_id)
+    ar_end, current_end = tenant_ar_as_of(as_of=as_of, branch_id=branch_id)
+    sales = credit_sales(after=month_start - datetime.timedelta(days=1), until=as_of, branch_id=branch_id)
     denominator = ar_start + sales - current_end
     if denominator == 0:
         return None
     return _days((ar_start + sales - ar_end) / denominator * 100)
 
 
-def tenant_kpis(*, as_of: datetime.date) -> dict:
-    """The tenant's KPIs as of a date: AR, overdue, aging totals, DSO, best possible DSO, ADD, CEI."""
+def tenant_kpis(*, as_of: datetime.date, branch_id: int | None = None) -> dict:
+    """The tenant's KPIs as of a date: AR, overdue, aging totals, DSO, best possible DSO, ADD, CEI; from
+    one branch's entries when `branch_id` is given (the branch context's dashboard)."""
     setup, _ = AgingSetup.objects.get_or_create(tenant=current_tenant())
     period = setup.dso_period_days
     bands = aging_bands()
     # AR, not due and the bands in one pass over the same amounts as of `as_of` (the stored band
     # figures are as of the last recalculation, which need not be that date).
-    ar, current, by_band = tenant_balance_as_of(as_of=as_of, bands=bands, basis=setup.basis)
-    sales = credit_sales(after=as_of - datetime.timedelta(days=period), until=as_of)
+    ar, current, by_band = tenant_balance_as_of(
+        as_of=as_of, bands=bands, basis=setup.basis, branch_id=branch_id
+    )
+    sales = credit_sales(after=as_of - datetime.timedelta(days=period), until=as_of, branch_id=branch_id)
     dso = best = None
     if sales > 0:
         dso = _days(ar / sales * period)
@@ -232,7 +249,9 @@ def tenant_kpis(*, as_of: datetime.date) -> dict:
         "dso": dso,
         "best_possible_dso": best,
         "add": None if dso is None else dso - best,
-        "cei_month_to_date": cei_for_month(month_start=as_of.replace(day=1), as_of=as_of),
+        "cei_month_to_date": cei_for_month(
+            month_start=as_of.replace(day=1), as_of=as_of, branch_id=branch_id
+        ),
     }
 
 
@@ -317,3 +336,71 @@ def open_figures(*, as_of: datetime.date, branch_id: int | None = None, top: int
             for c, balance, overdue in top_rows
         ],
     }
+
+
+def controller_overview(*, as_of: datetime.date | None = None, branch_id: int | None = None) -> list[dict]:
+    """The manager's side-by-side view of the credit controllers: per controller, their customers' overdue
+    balance (LCY) and overdue customers, their open to-dos (of which overdue at `as_of`) and the kept rate
+    of the promises they took. Stored figures, or read now from the open entries when `as_of` is given (a
+    work date or a branch context, like the dashboard's), of one branch's entries and customers if given;
+    the kept rate is of every branch (a promise is the customer's, not a branch's)."""
+    tenant = current_tenant()
+    members = (
+        Membership.objects.filter(tenant=tenant, role=Role.CONTROLLER)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    if as_of is None:
+        overdue = {
+            row["customer__controller"]: (row["overdue"], row["customers"])
+            for row in CustomerStatistics.objects.filter(overdue_balance_lcy__gt=0)
+            .values("customer__controller")
+            .annotate(overdue=Sum("overdue_balance_lcy"), customers=Count("customer_id"))
+        }
+    else:
+        in_branch = "" if branch_id is None else "AND e.branch_id = %(branch)s"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                SELECT c.controller_id, SUM(o.overdue), COUNT(*)
+                  FROM (SELECT e.customer_id, SUM(e.remaining_amount_lcy) AS overdue
+                          FROM {ENTRY} e
+                         WHERE e.tenant_id = %(tenant)s AND e.is_open AND e.due_date < %(as_of)s {in_branch}
+                           AND {customer_in_scope_sql("e.customer_id")}
+                         GROUP BY e.customer_id) o
+                  JOIN {Customer._meta.db_table} c ON c.id = o.customer_id
+                 WHERE o.overdue > 0
+                 GROUP BY c.controller_id
+                """,
+                {"tenant": tenant.pk, "as_of": as_of, "branch": branch_id},
+            )
+            overdue = {controller: (amount, count) for controller, amount, count in cursor.fetchall()}
+    today = as_of or tenant.today()
+    todos = ToDo.objects.filter(status=ToDoStatus.OPEN)
+    if branch_id is not None:
+        todos = todos.filter(customers_in_branch_q(branch_id, prefix="customer__"))
+    open_todos = {
+        row["assigned_to"]: (row["open"], row["overdue"])
+        for row in todos.values("assigned_to").annotate(
+            open=Count("id"), overdue=Count("id", filter=Q(due_date__lt=today))
+        )
+    }
+    kept = {row["id"]: row for row in promise_kept_rates(by="controller")}
+    rows = []
+    for member in members:
+        amount, customers = overdue.get(member.user_id, (Decimal("0"), 0))
+        todo_open, todo_overdue = open_todos.get(member.user_id, (0, 0))
+        promises = kept.get(member.user_id)
+        rows.append(
+            {
+                "controller": member.user,
+                "overdue_balance_lcy": Decimal(amount).quantize(CENT),
+                "overdue_customers": customers,
+                "open_todos": todo_open,
+                "overdue_todos": todo_overdue,
+                "promises_kept": promises["kept"] if promises else 0,
+                "promises_broken": promises["broken"] if promises else 0,
+                "kept_rate": promises["kept_rate"] if promises else None,
+            }
+        )
+    return rows

@@ -16,6 +16,7 @@ from creditcontrol.exports import attachment
 from creditcontrol.models import Role
 from creditcontrol.pages import TenantPageMixin, form_add_domain_error
 from customers.models import Customer
+from ledger.branches import branch_chosen, customers_in_branch_q
 from ledger.models import LedgerEntry
 
 from . import selectors, services
@@ -260,6 +261,9 @@ class ToDoListView(TenantPageMixin, TemplateView):
         queryset = ToDo.objects.select_related("customer", "assigned_to", "interaction").order_by(
             "due_date", "id"
         )
+        branch = branch_chosen(self.request)
+        if branch is not None:  # the branch context: to-dos of the customers in that branch
+            queryset = queryset.filter(customers_in_branch_q(branch.pk, prefix="customer__"))
         filterset = ToDoFilter(data, queryset=queryset, request=self.request)
         page = Paginator(filterset.qs, 50).get_page(self.request.GET.get("page"))
         query = self.request.GET.copy()
@@ -366,6 +370,9 @@ class PromiseListView(TenantPageMixin, TemplateView):
         queryset = Promise.objects.select_related("customer", "controller").order_by(
             "promised_payment_date", "id"
         )
+        branch = branch_chosen(self.request)
+        if branch is not None:  # the branch context: promises of the customers in that branch
+            queryset = queryset.filter(customers_in_branch_q(branch.pk, prefix="customer__"))
         filterset = PromiseFilter(self.request.GET or None, queryset=queryset, request=self.request)
         page = Paginator(filterset.qs, 50).get_page(self.request.GET.get("page"))
         query = self.request.GET.copy()
@@ -375,6 +382,7 @@ class PromiseListView(TenantPageMixin, TemplateView):
             page=page,
             query=query.urlencode(),
             by_controller=selectors.promise_kept_rates(by="controller"),
+            branch_uncut="the kept rates by controller are every branch's" if branch else "",
         )
         return context
 

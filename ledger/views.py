@@ -10,6 +10,7 @@ from creditcontrol.asof import as_of_date
 from creditcontrol.pages import TenantPageMixin
 
 from . import selectors
+from .branches import branch_chosen
 from .filters import LedgerEntryFilter
 from .models import DocumentType
 
@@ -83,13 +84,15 @@ class LedgerEntryListView(TenantPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        filterset = LedgerEntryFilter(
-            self.request.GET or None, queryset=selectors.ledger_entries(), request=self.request
-        )
+        data = self.request.GET.copy()
+        branch = branch_chosen(self.request)
+        if branch is not None and not data.get("branch"):  # the branch context, unless the filter names one
+            data["branch"] = str(branch.pk)
+        filterset = LedgerEntryFilter(data or None, queryset=selectors.ledger_entries(), request=self.request)
         entries = filterset.qs.order_by("posting_date", "id")
         # Totals need one pass over the filtered rows: fine for a customer or a date range; over a whole
         # tenant's ledger they are left out rather than slow the page down.
-        narrowed = any(self.request.GET.get(k) for k in NARROWING_FILTERS)
+        narrowed = any(data.get(k) for k in NARROWING_FILTERS)
         totals = selectors.ledger_entry_totals(entries) if narrowed else None
         paginator = Paginator(entries, PAGE_SIZE)
         if totals is not None:

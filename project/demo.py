@@ -308,7 +308,8 @@ _SEED_STEPS = [
         SELECT c.id, c.currency_code, c.branch_id, p.days AS terms_days, p.rule,
                -- 0 prompt, 1 steady, 2 late, 3 chronic
                (ARRAY[0, 0, 1, 1, 1, 2, 2, 3])[1 + (c.id * 31) %% 8] AS behaviour,
-               row_number() OVER (ORDER BY c.id) AS n
+               row_number() OVER (ORDER BY c.id) AS n,
+               ARRAY(SELECT b.id FROM customers_branch b WHERE b.tenant_id = %(tenant)s ORDER BY b.id) AS branches
           FROM customers_customer c JOIN customers_paymentterms p ON p.id = c.payment_terms_id
          WHERE c.tenant_id = %(tenant)s
     """,
@@ -333,7 +334,13 @@ _SEED_STEPS = [
                                                  ELSE 40 + (v.r2 * 160)::int END AS pay_date,
                                CASE WHEN v.r1 > 0.92 THEN 0.5 ELSE 1.0 END AS pay_share
                           FROM (-- the planned invoices; OFFSET 0 keeps each random() drawn once per invoice
-                                SELECT i, c.id AS customer_id, c.currency_code, c.branch_id, c.behaviour,
+                                -- every 7th customer trades through two or three branches (the branch
+                                -- context's case: one customer, figures in more than one place)
+                                SELECT i, c.id AS customer_id, c.currency_code, c.behaviour,
+                                       CASE WHEN c.n %% 7 = 0
+                                            THEN COALESCE(c.branches[1 + (hashint4(i + 13) & 2147483647)
+                                                                     %% (2 + c.n %% 2)], c.branch_id)
+                                            ELSE c.branch_id END AS branch_id,
                                        d.posting_date,
                                        {arithmetic.due_date_sql("'invoice'", "c.rule", "c.terms_days", "d.posting_date")}
                                            AS due_date,

@@ -54,6 +54,7 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "recalculation-detail": ("get", "recalculation_run"),
     "tenant-kpis": ("get", None),
     "work-date": ("post", None),
+    "branch-context": ("post", None),
     "work-date-api": ("get", None),
     "aging-setup-api": ("get", None),
     # customers API
@@ -159,6 +160,7 @@ CONTROLLER_SCOPE: dict[str, str] = {
     "status-code-detail": "shared",
     "credit-list-columns": "shared",  # one's own columns
     "work-date": "shared",  # one's own work date
+    "branch-context": "shared",  # one's own branch context
     "work-date-api": "shared",
     # writes that name customers in their body
     "credit-list-recalculate": "refused",

@@ -6,6 +6,7 @@ from . import views
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
+    path("branch/", views.BranchContextView.as_view(), name="branch-context"),
     path("customers/", views.CustomerListView.as_view(), name="customers"),
     path("customers/assign/", views.CustomerAssignView.as_view(), name="customers-assign"),
     path("customers/<int:pk>/", views.CustomerCardView.as_view(), name="customer-card"),

@@ -55,14 +55,15 @@ def test_branch_context_restricts_every_figure(board):
         "250.00",
         "1",
     )
-    # the context sticks for the credit list: Leeds' customers, with figures from Leeds' entries only
+    # the context sticks for the credit list: Leeds' customers and those with entries booked in Leeds (C1,
+    # a London customer, trades there too), with figures from Leeds' entries only
     html = client.get("/t/alpha/customers/credit/?controller=").content.decode()
     cells = re.findall(
         r'data-column="code">\s*<a [^>]*>(\w+)</a>.*?data-column="balance"[^>]*>\s*<a [^>]*>([\d,.]+)</a>',
         html,
         re.S,
     )
-    assert cells == [("C2", "250.00")]
+    assert cells == [("C1", "100.00"), ("C2", "250.00")]
     client.get("/t/alpha/?branch=")
     html = client.get("/t/alpha/").content.decode()
     assert figure(html, "balance") == "810.00"

@@ -589,6 +589,7 @@ BASES = {
     ),
     ("aging-setup", "post"): (None, _aging_setup_form, "form"),
     ("work-date", "post"): (None, lambda a: {"work_date": "2026-02-01"}, "form"),
+    ("branch-context", "post"): (None, lambda a: {"branch": ""}, "form"),
     (
         "aging-recalculation-start",
         "post",

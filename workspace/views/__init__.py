@@ -1,6 +1,7 @@
 """The workspace pages, one module per page family."""
 
 from .balance_due import BalanceDueReportView, RecordPaymentView
+from .branch import BranchContextView
 from .contacts import ContactCreateView, ContactEditView
 from .credit_list import (
     CreditListColumnsView,
@@ -14,6 +15,7 @@ from .dashboard import DashboardView
 
 __all__ = [
     "BalanceDueReportView",
+    "BranchContextView",
     "CreditListColumnsView",
     "CreditListExportView",
     "CreditListRecalculateView",

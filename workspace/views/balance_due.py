@@ -16,7 +16,10 @@ from creditcontrol.pages import TenantPageMixin, form_add_domain_error
 from customers import selectors
 from customers.forms import RecordPaymentForm
 from customers.models import Customer, CustomerGroup
+from ledger.models import LedgerEntry
 from ledger.services import amount_parse, payment_left_out_reason, payment_open_debits, payment_record
+
+from ..context import branch_context
 
 
 class BalanceDueReportView(TenantPageMixin, TemplateView):
@@ -33,6 +36,13 @@ class BalanceDueReportView(TenantPageMixin, TemplateView):
         statuses = data.getlist("balance_status") or all_statuses
         data.setlist("balance_status", [])
         queryset = CustomerStatistics.objects.all()
+        branch = branch_context(self.request)
+        if (
+            branch is not None
+        ):  # the branch context: customers with entries there, with those entries' figures
+            queryset = queryset.filter(
+                customer_id__in=LedgerEntry.objects.filter(branch=branch).values("customer_id")
+            )
         if set(statuses) != set(all_statuses):  # all three is no filter (and leaves the index usable)
             queryset = queryset.filter(balance_status__in=statuses)
         filterset = CustomerStatisticsFilter(data, queryset=queryset, request=self.request)
@@ -40,13 +50,16 @@ class BalanceDueReportView(TenantPageMixin, TemplateView):
             "-balance_lcy", "customer_id"
         )
         page = StatisticsPaginator(rows, 50).get_page(self.request.GET.get("page"))
-        page.object_list = _as_shown(self.request, page.object_list)
+        page.object_list = _as_shown(self.request, page.object_list, branch_id=branch.pk if branch else None)
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(
             page=page,
             query=query.urlencode(),
             statuses=statuses,
+            branch=branch,
+            # the stored status and balance are every branch's: say so rather than pass them for the branch's
+            branch_uncut="balance status and the order go by each customer's whole balance" if branch else "",
             data=self.request.GET,
             groups=CustomerGroup.objects.select_related("parent"),
             customer_types=selectors.customer_types(),
@@ -207,7 +220,8 @@ class RecordPaymentView(TenantPageMixin, TemplateView):
         }
 
 
-def _as_shown(request, rows) -> list:
-    """The rows' stored figures, or as of the user's work date when the setup ages as of it."""
-    as_of = live_as_of(as_of=as_of_date(user=request.user))
-    return list(rows) if as_of is None else list(statistics_as_of(rows, as_of=as_of))
+def _as_shown(request, rows, *, branch_id: int | None = None) -> list:
+    """The rows' stored figures, or as of the user's work date when the setup ages as of it; in a branch
+    context, the figures of that branch's entries only."""
+    as_of = live_as_of(as_of=as_of_date(user=request.user), branch_id=branch_id)
+    return list(rows) if as_of is None else list(statistics_as_of(rows, as_of=as_of, branch_id=branch_id))

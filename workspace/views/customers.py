@@ -23,9 +23,11 @@ from customers.filters import CustomerFilter
 from customers.forms import CreditLimitReviewForm
 from customers.models import Customer
 from interactions.selectors import queried_totals
+from ledger.branches import customers_in_branch_q
 from ledger.models import LedgerEntry
 
 from .. import selectors
+from ..context import branch_context
 
 
 class CustomerListView(TenantPageMixin, TemplateView):
@@ -33,9 +35,11 @@ class CustomerListView(TenantPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        filterset = CustomerFilter(
-            self.request.GET or None, queryset=Customer.objects.all(), request=self.request
-        )
+        customers_qs = Customer.objects.all()
+        branch = branch_context(self.request)
+        if branch is not None:  # the branch context: its customers and those with entries there
+            customers_qs = customers_qs.filter(customers_in_branch_q(branch.pk))
+        filterset = CustomerFilter(self.request.GET or None, queryset=customers_qs, request=self.request)
         sort = self.request.GET.get("sort", "code")
         customers = selectors.customer_list(filterset_qs=filterset.qs, sort=sort)
         page = Paginator(customers, 50).get_page(self.request.GET.get("page"))

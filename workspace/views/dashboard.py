@@ -7,11 +7,14 @@ from django.views.generic import TemplateView
 
 from aging import selectors as aging_selectors
 from aging.services import as_of_date
+from creditcontrol import scope
 from creditcontrol.charts import bar_chart_svg, line_chart_svg
+from creditcontrol.models import Role
 from creditcontrol.pages import TenantPageMixin
 from customers.models import Branch
 from interactions.models import Promise, PromiseStatus
 from interactions.selectors import todo_list
+from ledger.branches import customers_in_branch_q
 
 from ..context import branch_context
 
@@ -19,19 +22,46 @@ from ..context import branch_context
 class DashboardView(TenantPageMixin, TemplateView):
     """The credit dashboard: headline figures, aging, top overdue, my to-dos, promises, KPI trends.
 
-    In a branch context every figure comes from that branch's entries, and with a work date the aging is as
-    of it (both read live); otherwise from the stored statistics.
+    In a branch context every figure comes from that branch's entries (the DSO, best possible DSO and CEI
+    too, computed now for the branch; only the trend charts stay the whole company's, and say so), and
+    with a work date the aging is as of it (both read live); otherwise from the stored statistics.
+
+    Shaped by role: a credit controller sees their own customers (and the unassigned ones, which are
+    everyone's) by default, with a switch to the whole tenant unless the tenant keeps controllers to their
+    own customers; a manager sees every controller's overdue, open to-dos and kept promises side by side.
     """
 
     template_name = "workspace/dashboard.html"
+
+    def get(self, request, *args, **kwargs):
+        # A controller's "my customers" view is the controller scope entered for this page: every figure,
+        # list and cached total below narrows by construction. Rendered inside it, so lazy lists do too.
+        token = scope.enter(self._own_scope())
+        try:
+            response = super().get(request, *args, **kwargs)
+            response.render()
+        finally:
+            scope.leave(token)
+        return response
+
+    def _switchable(self) -> bool:
+        """A controller whose tenant lets them see every customer may switch between theirs and all."""
+        return (
+            self.request.membership.role == Role.CONTROLLER and not self.tenant.controllers_own_customers_only
+        )
+
+    def _own_scope(self) -> int | None:
+        if self._switchable() and self.request.GET.get("customers") != "all":
+            return self.request.user.pk
+        return scope.scoped_controller_id()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = self.tenant.today()
         branch = branch_context(self.request)
-        live = aging_selectors.live_as_of(
-            as_of=as_of_date(user=self.request.user), branch_id=branch.pk if branch else None
-        )
+        branch_id = branch.pk if branch else None
+        as_of = as_of_date(user=self.request.user)
+        live = aging_selectors.live_as_of(as_of=as_of, branch_id=branch_id)
         if live is None:
             totals = aging_selectors.tenant_totals(with_bands=True)
             bands = totals["bands"]
@@ -44,15 +74,31 @@ class DashboardView(TenantPageMixin, TemplateView):
                 for s in aging_selectors.top_overdue_customers(limit=10)
             ]
         else:  # a branch context or a work date: read now from the open entries, as of that date
-            figures = aging_selectors.open_figures(as_of=live, branch_id=branch.pk if branch else None)
+            figures = aging_selectors.open_figures(as_of=live, branch_id=branch_id)
             totals, bands, top_overdue = figures, figures["bands"], figures["top_overdue"]
         credit_list = reverse("credit-list", kwargs={"tenant_slug": self.tenant.slug})
         history = list(aging_selectors.kpi_history(since=today - datetime.timedelta(days=365)))
+        if branch is None:
+            latest_kpis = history[-1] if history else None
+        else:  # the branch's own KPIs, now: the nightly snapshots are the whole company's
+            latest_kpis = aging_selectors.tenant_kpis(as_of=as_of, branch_id=branch_id)
+        promises = Promise.objects.select_related("customer")
+        my_todos = todo_list(user=self.request.user, owner="mine", state="open").filter(due_date__lte=today)
+        if branch is not None:
+            promises = promises.filter(customers_in_branch_q(branch_id, prefix="customer__"))
+            my_todos = my_todos.filter(customers_in_branch_q(branch_id, prefix="customer__"))
+        is_manager = self.request.membership.role in (Role.MANAGER, Role.ADMIN)
         context.update(
             branch=branch,
+            branch_uncut="the DSO and CEI trend charts are the whole company's" if branch else "",
             branches=Branch.objects.all(),
             totals=totals,
             top_overdue=top_overdue,
+            switchable=self._switchable(),
+            showing_all=self._switchable() and self.request.GET.get("customers") == "all",
+            controllers=aging_selectors.controller_overview(as_of=live, branch_id=branch_id)
+            if is_manager
+            else None,
             aging_chart=bar_chart_svg(
                 [
                     {
@@ -76,21 +122,19 @@ class DashboardView(TenantPageMixin, TemplateView):
                 label="CEI per month",
                 colour="#1a7f37",
             ),
-            latest_kpis=history[-1] if history else None,
-            my_todos=todo_list(user=self.request.user, owner="mine", state="open").filter(
-                due_date__lte=today
-            )[:10],
-            promises_due=Promise.objects.filter(
-                status=PromiseStatus.PENDING,
-                promised_payment_date__range=(today, today + datetime.timedelta(days=7)),
-            )
-            .select_related("customer")
-            .order_by("promised_payment_date")[:10],
-            promises_broken=Promise.objects.filter(
-                status=PromiseStatus.BROKEN, settled_on__gte=today - datetime.timedelta(days=30)
-            )
-            .select_related("customer")
-            .order_by("-settled_on")[:10],
+            latest_kpis=latest_kpis,
+            my_todos=list(my_todos[:10]),
+            promises_due=list(
+                promises.filter(
+                    status=PromiseStatus.PENDING,
+                    promised_payment_date__range=(today, today + datetime.timedelta(days=7)),
+                ).order_by("promised_payment_date")[:10]
+            ),
+            promises_broken=list(
+                promises.filter(
+                    status=PromiseStatus.BROKEN, settled_on__gte=today - datetime.timedelta(days=30)
+                ).order_by("-settled_on")[:10]
+            ),
             today=today,
         )
         return context

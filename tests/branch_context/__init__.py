@@ -1,0 +1,1 @@
+"""The branch context across pages, and role-shaped dashboards."""
