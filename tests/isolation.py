@@ -38,6 +38,7 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "ledger-entries": ("get", None),
     "credit-list": ("get", None),
     "credit-list-columns": ("post", None),
+    "credit-list-views": ("post", None),
     "credit-list-export": ("get", None),
     "credit-list-recalculate": ("post", None),
     "customer-factbox": ("get", "customer"),
@@ -146,6 +147,7 @@ CONTROLLER_SCOPE: dict[str, str] = {
     "payment-terms-detail": "shared",
     "status-code-detail": "shared",
     "credit-list-columns": "shared",  # one's own columns
+    "credit-list-views": "shared",  # one's own saved views
     "work-date": "shared",  # one's own work date
     "work-date-api": "shared",
     # writes that name customers in their body

@@ -8,8 +8,8 @@ import pytest
 from creditcontrol.models import Role
 from tests.isolation import PARAMETER_LITERALS, TENANT_ROUTES, tenant_routes
 
-# Choosing one's own credit list columns or work date is a personal setting, open to viewers too.
-PERSONAL = {"credit-list-columns", "work-date"}
+# Choosing one's own credit list columns, saved views or work date is a personal setting, open to viewers too.
+PERSONAL = {"credit-list-columns", "credit-list-views", "work-date"}
 WRITES = sorted(n for n, (method, _key) in TENANT_ROUTES.items() if method == "post" and n not in PERSONAL)
 
 

@@ -6,6 +6,7 @@ from .credit_list import (
     CreditListExportView,
     CreditListRecalculateView,
     CreditListView,
+    CreditListViewsView,
     selected_customer_ids,
 )
 from .customers import CustomerCardView, CustomerListView, FactBoxView, SearchView
@@ -17,6 +18,7 @@ __all__ = [
     "CreditListExportView",
     "CreditListRecalculateView",
     "CreditListView",
+    "CreditListViewsView",
     "CustomerCardView",
     "CustomerListView",
     "DashboardView",
