@@ -38,6 +38,7 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "ledger-entries": ("get", None),
     "credit-list": ("get", None),
     "credit-list-columns": ("post", None),
+    "credit-list-views": ("post", None),
     "credit-list-export": ("get", None),
     "credit-list-recalculate": ("post", None),
     "customer-factbox": ("get", "customer"),
@@ -159,6 +160,7 @@ CONTROLLER_SCOPE: dict[str, str] = {
     "payment-terms-detail": "shared",
     "status-code-detail": "shared",
     "credit-list-columns": "shared",  # one's own columns
+    "credit-list-views": "shared",  # one's own saved views
     "work-date": "shared",  # one's own work date
     "branch-context": "shared",  # one's own branch context
     "work-date-api": "shared",

@@ -125,7 +125,7 @@ def test_lists_show_none_of_another_controllers_rows(scoped, name):
 def test_the_tenants_setup_and_jobs_are_shared(scoped, name):
     path, response = _probe(scoped, name)
     assert response.status_code == (
-        302 if name in {"credit-list-columns", "work-date", "branch-context"} else 200
+        302 if name in {"credit-list-columns", "credit-list-views", "work-date", "branch-context"} else 200
     ), path
 
 

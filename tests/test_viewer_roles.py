@@ -8,8 +8,9 @@ import pytest
 from creditcontrol.models import Role
 from tests.isolation import PARAMETER_LITERALS, TENANT_ROUTES, tenant_routes
 
-# Choosing one's own credit list columns, work date or branch context is a personal setting, open to viewers too.
-PERSONAL = {"credit-list-columns", "work-date", "branch-context"}
+# Choosing one's own credit list columns, saved views, work date or branch context is a personal setting,
+# open to viewers too.
+PERSONAL = {"credit-list-columns", "credit-list-views", "work-date", "branch-context"}
 WRITES = sorted(n for n, (method, _key) in TENANT_ROUTES.items() if method == "post" and n not in PERSONAL)
 
 

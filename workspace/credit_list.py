@@ -75,16 +75,31 @@ TAIL_COLUMNS = [
 ]
 
 
-def columns_all(bands: list[AgingBand]) -> list[Column]:
+# Customer number and name stay in view while the figures scroll sideways (with the row's box and actions).
+PINNED = ("code", "name")
+
+
+def _not_due_band(bands: list[AgingBand], basis: str) -> bool:
+    """Does a band hold exactly the entries not yet due (days past due <= 0, aged by due date)? Then it is
+    the "Not due (LCY)" figure under its own label, and the list shows it once."""
+    return basis == AgingBasis.DUE_DATE and any(
+        b.to_days == 0 and (b.from_days is None or b.from_days <= 0) for b in bands
+    )
+
+
+def columns_all(bands: list[AgingBand], basis: str = AgingBasis.DUE_DATE) -> list[Column]:
     band_columns = [Column(f"band_{b.position}", b.label, f"band_{b.position}_lcy", "money") for b in bands]
-    return BASE_COLUMNS + band_columns + TAIL_COLUMNS
+    base = BASE_COLUMNS
+    if _not_due_band(bands, basis):
+        base = [c for c in BASE_COLUMNS if c.key != "not_due"]
+    return base + band_columns + TAIL_COLUMNS
 
 
 def columns_chosen(all_columns: list[Column], chosen_keys: list[str] | None) -> list[Column]:
+    """The columns this user sees, in their order, the pinned ones (number, name) first."""
     by_key = {c.key: c for c in all_columns}
-    if not chosen_keys:
-        return [c for c in all_columns if c.default]
-    return [by_key[k] for k in chosen_keys if k in by_key] or [c for c in all_columns if c.default]
+    chosen = [by_key[k] for k in chosen_keys or [] if k in by_key] or [c for c in all_columns if c.default]
+    return sorted(chosen, key=lambda c: PINNED.index(c.key) if c.key in PINNED else len(PINNED))
 
 
 def _nullable(path: str) -> bool:
@@ -162,17 +177,37 @@ def _figure_params(
     return None
 
 
+# The to-do list's state filter behind each to-do count (interactions.filters.ToDoFilter).
+TODO_STATES = {"todos": "open", "overdue_todos": "overdue"}
+
+
 class EntriesLinks:
     """Every figure on the page links to the ledger entries page filtered to exactly the entries behind
-    it. A page has some 900 figures: each (column, as-of date) query is built once, and only the
-    customer differs from row to row."""
+    it, and every count to what it counts (to-dos to the customer's to-dos, the credit limit to its review).
+    A page has some 900 figures: each (column, as-of date) query is built once, and only the customer
+    differs from row to row."""
 
-    def __init__(self, *, ledger_url: str, bands: dict[int, AgingBand], basis: str, branch=None):
+    def __init__(
+        self,
+        *,
+        ledger_url: str,
+        bands: dict[int, AgingBand],
+        basis: str,
+        branch=None,
+        todos_url: str = "",
+        card_url=None,
+    ):
         self.ledger_url, self.bands, self.basis = ledger_url, bands, basis
+        self.todos_url, self.card_url = todos_url, card_url
         self.branch = f"&branch={branch.pk}" if branch is not None else ""
         self._queries: dict[tuple[str, datetime.date | None], str | None] = {}
 
     def __call__(self, statistics: CustomerStatistics, key: str) -> str | None:
+        # the counts that are not entries: to-dos open the to-do list, the credit limit its review
+        if key in TODO_STATES and self.todos_url:
+            return f"{self.todos_url}?customer={statistics.customer_id}&owner=all&state={TODO_STATES[key]}"
+        if key == "credit_limit":
+            return f"{self.card_url(statistics.customer_id)}#credit-review" if self.card_url else None
         as_of = statistics.as_of_date
         query = self._queries.get((key, as_of), False)
         if query is False:
@@ -190,7 +225,6 @@ def cells_html(statistics: CustomerStatistics, columns: list[Column], links: Ent
     cells = []
     for column in columns:
         display = cell_display(statistics, column)
-        numeric = ' class="num"' if column.kind in NUMERIC_KINDS else ""
         if column.kind == "status":
             inner = "".join(
                 f'<span class="badge {"good" if status == "OK" else "bad"}">{escape(status)}</span> '
@@ -199,7 +233,9 @@ def cells_html(statistics: CustomerStatistics, columns: list[Column], links: Ent
         else:
             link = links(statistics, column.key)
             inner = f'<a href="{escape(link)}">{escape(display)}</a>' if link else escape(display)
-        cells.append(f'<td data-column="{escape(column.key)}"{numeric}>{inner}</td>')
+        classes = " ".join(filter(None, ["num" if column.kind in NUMERIC_KINDS else "", PIN.get(column.key)]))
+        attributes = f' class="{classes}"' if classes else ""
+        cells.append(f'<td data-column="{escape(column.key)}"{attributes}>{inner}</td>')
     return mark_safe("".join(cells))  # noqa: S308 - every value above is escaped
 
 
@@ -237,3 +273,4 @@ def cell_display(statistics: CustomerStatistics, column: Column) -> str | list[s
 
 
 NUMERIC_KINDS = {"money", "days", "count"}
+PIN = {key: "pin" for key in PINNED}

@@ -18,6 +18,7 @@ urlpatterns = [
     path("customers/balance-due/", views.BalanceDueReportView.as_view(), name="balance-due"),
     path("customers/credit/", views.CreditListView.as_view(), name="credit-list"),
     path("customers/credit/columns/", views.CreditListColumnsView.as_view(), name="credit-list-columns"),
+    path("customers/credit/views/", views.CreditListViewsView.as_view(), name="credit-list-views"),
     path("customers/credit/export.csv", views.CreditListExportView.as_view(), name="credit-list-export"),
     path(
         "customers/credit/recalculate/",

@@ -59,7 +59,7 @@ def test_branch_context_restricts_every_figure(board):
     # a London customer, trades there too), with figures from Leeds' entries only
     html = client.get("/t/alpha/customers/credit/?controller=").content.decode()
     cells = re.findall(
-        r'data-column="code">\s*<a [^>]*>(\w+)</a>.*?data-column="balance"[^>]*>\s*<a [^>]*>([\d,.]+)</a>',
+        r'data-column="code"[^>]*>\s*<a [^>]*>(\w+)</a>.*?data-column="balance"[^>]*>\s*<a [^>]*>([\d,.]+)</a>',
         html,
         re.S,
     )

@@ -567,6 +567,14 @@ BASES = {
         "post",
     ): (None, lambda a: {"columns": ["code", "name"], "order_code": "1", "query": "sort=name"}, "form"),
     (
+        "credit-list-views",
+        "post",
+    ): (
+        None,
+        lambda a: {"action": "save", "name": "Overdue first", "query": "sort=-overdue", "default": "1"},
+        "form",
+    ),
+    (
         "credit-list-recalculate",
         "post",
     ): (

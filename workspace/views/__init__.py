@@ -8,6 +8,7 @@ from .credit_list import (
     CreditListExportView,
     CreditListRecalculateView,
     CreditListView,
+    CreditListViewsView,
     selected_customer_ids,
 )
 from .customers import CustomerAssignView, CustomerCardView, CustomerListView, FactBoxView, SearchView
@@ -22,6 +23,7 @@ __all__ = [
     "CreditListView",
     "ContactCreateView",
     "ContactEditView",
+    "CreditListViewsView",
     "CustomerAssignView",
     "CustomerCardView",
     "CustomerListView",

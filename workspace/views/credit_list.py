@@ -2,7 +2,8 @@
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, TooManyFieldsSent
+from django.db.models import Q
 from django.http import QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
@@ -18,9 +19,10 @@ from creditcontrol.errors import DomainError
 from creditcontrol.exports import csv_response
 from creditcontrol.models import Role
 from creditcontrol.pages import TenantPageMixin
-from customers.models import Branch, CustomerGroup
+from creditcontrol.tenancy import current_tenant
+from customers.models import Branch, Customer, CustomerGroup
 
-from .. import credit_list
+from .. import credit_list, saved_views
 from ..context import branch_context
 
 
@@ -33,14 +35,25 @@ def _as_shown(request, rows, branch):
 
 
 def _credit_list_context(request, tenant):
-    """What the credit list and its export share: the bands, the chosen columns and the filtered rows."""
+    """What the credit list and its export share: the bands, the chosen columns and the filtered rows.
+
+    Asked with no query at all, the list opens the user's default saved view (its filters, columns and
+    sort); a `columns` parameter (a saved view's) shows those columns instead of the user's own."""
 
     bands = list(AgingBand.objects.order_by("position"))
-    all_columns = credit_list.columns_all(bands)
-    columns = credit_list.columns_chosen(
-        all_columns, request.membership.preferences.get("credit_list_columns")
-    )
+    setup = AgingSetup.objects.filter().first()
+    basis = setup.basis if setup else "due_date"
+    all_columns = credit_list.columns_all(bands, basis)
     data = request.GET.copy()
+    default_view = saved_views.saved_view_default(request.membership)
+    if not data and default_view is not None:
+        data = QueryDict(default_view.get("query", ""), mutable=True)
+    chosen = data.get("columns")
+    columns = credit_list.columns_chosen(
+        all_columns,
+        chosen.split(",") if chosen else request.membership.preferences.get("credit_list_columns"),
+    )
+    asked = data.copy()  # what the user asked for, before the defaults below (a view saves this)
     if "controller" not in data and request.membership.role == Role.CONTROLLER:
         data["controller"] = "me"  # a controller starts on their own customers
     branch = branch_context(request)
@@ -48,9 +61,8 @@ def _credit_list_context(request, tenant):
     if branch is not None:
         data["branch"] = str(branch.pk)  # the branch context: that branch's customers
     filterset = CustomerStatisticsFilter(data, queryset=CustomerStatistics.objects.all(), request=request)
-    sort = request.GET.get("sort", "-overdue")
+    sort = data.get("sort", "-overdue")
     rows = credit_list.credit_list(queryset=filterset.qs, sort=sort, columns=all_columns)
-    setup = AgingSetup.objects.filter().first()
     return {
         "bands": bands,
         "all_columns": all_columns,
@@ -59,9 +71,29 @@ def _credit_list_context(request, tenant):
         "sort": sort,
         "rows": rows,
         "data": data,
+        "asked": asked,
         "branch": branch,
-        "basis": setup.basis if setup else "due_date",
+        "basis": basis,
     }
+
+
+def _view_keys(filterset) -> set[str]:
+    """The query parameters a saved view keeps: the filters, the sort and the columns."""
+    return {*filterset.filters, "sort", "columns"}
+
+
+def controllers_for_filter():
+    """The people the controller filter offers: members of the tenant whose role is controller, and anyone
+    customers are assigned to (not the tenant's admins, managers and viewers otherwise)."""
+    assigned = Customer.objects.filter(controller__isnull=False).order_by().values("controller_id")
+    return (
+        get_user_model()
+        .objects.filter(
+            Q(memberships__tenant=current_tenant(), memberships__role=Role.CONTROLLER) | Q(pk__in=assigned)
+        )
+        .distinct()
+        .order_by("username")
+    )
 
 
 class CreditListView(TenantPageMixin, TemplateView):
@@ -74,12 +106,15 @@ class CreditListView(TenantPageMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         shared = _credit_list_context(self.request, self.tenant)
         page = CappedStatisticsPaginator(shared["rows"], 50).get_page(self.request.GET.get("page"))
-        ledger_url = reverse("ledger-entries", kwargs={"tenant_slug": self.tenant.slug})
+        slug = self.tenant.slug
+        ledger_url = reverse("ledger-entries", kwargs={"tenant_slug": slug})
         links = credit_list.EntriesLinks(
             ledger_url=ledger_url,
             bands={b.position: b for b in shared["bands"]},
             basis=shared["basis"],
             branch=shared["branch"],
+            todos_url=reverse("todos", kwargs={"tenant_slug": slug}),
+            card_url=lambda pk: reverse("customer-card", kwargs={"tenant_slug": slug, "pk": pk}),
         )
         table = []
         for statistics in _as_shown(self.request, page.object_list, shared["branch"]):
@@ -93,6 +128,14 @@ class CreditListView(TenantPageMixin, TemplateView):
         query.pop("page", None)
         sortless = query.copy()
         sortless.pop("sort", None)
+        chosen_keys = [c.key for c in shared["columns"]]
+        this_view = shared["asked"].copy()
+        this_view["columns"] = ",".join(chosen_keys)
+        this_view = saved_views.view_query(this_view, _view_keys(shared["filter"]))
+        asked = saved_views.view_query(shared["asked"], _view_keys(shared["filter"]))
+        views = saved_views.saved_views(self.request.membership)
+        columnless = query.copy()
+        columnless.pop("columns", None)
         context.update(
             shared,
             page=page,
@@ -101,10 +144,13 @@ class CreditListView(TenantPageMixin, TemplateView):
             interaction_url=reverse("interaction-create", kwargs={"tenant_slug": self.tenant.slug}),
             query=query.urlencode(),
             sortless=sortless.urlencode(),
-            controllers=get_user_model().objects.filter(memberships__tenant=self.tenant).order_by("username"),
+            controllers=controllers_for_filter(),
             branches=Branch.objects.all(),
             groups=CustomerGroup.objects.select_related("parent"),
-            chosen_keys=[c.key for c in shared["columns"]],
+            chosen_keys=chosen_keys,
+            views=[{**v, "current": v.get("query") in (asked, this_view)} for v in views],
+            view_query=this_view,
+            columnless=columnless.urlencode(),
             can_recalculate=self.can(Role.CONTROLLER),
             can_recalculate_all=self.can(Role.ADMIN),
         )
@@ -118,7 +164,9 @@ class CreditListColumnsView(TenantPageMixin, View):
 
     def post(self, request, *args, **kwargs):
 
-        known = {c.key for c in credit_list.columns_all(list(AgingBand.objects.all()))}
+        setup = AgingSetup.objects.filter().first()
+        bands = list(AgingBand.objects.all())
+        known = {c.key for c in credit_list.columns_all(bands, setup.basis if setup else "due_date")}
         chosen = [key for key in request.POST.getlist("columns") if key in known]
         order = {key: request.POST.get(f"order_{key}", "") for key in chosen}
         chosen.sort(key=lambda key: int(order[key]) if order[key].isdigit() else 999)
@@ -129,6 +177,46 @@ class CreditListColumnsView(TenantPageMixin, View):
             f"{reverse_lazy('credit-list', kwargs={'tenant_slug': self.tenant.slug})}"
             f"?{request.POST.get('query', '')}"
         )
+
+
+class CreditListViewsView(TenantPageMixin, View):
+    """Save, delete or make default one of this user's credit list views (a personal setting, like the
+    columns): `action` save (name, query, default), delete (name) or default (name; empty: none)."""
+
+    write_role = Role.VIEWER
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action", "save")
+        name = request.POST.get("name", "")
+        membership = request.membership
+        back = reverse("credit-list", kwargs={"tenant_slug": self.tenant.slug})
+        if action == "delete":
+            if saved_views.saved_view_delete(membership=membership, name=name):
+                messages.success(request, f"View “{name}” deleted.")
+            return redirect(back + "?sort=-overdue")
+        if action == "default":
+            saved_views.saved_view_make_default(membership=membership, name=name or None)
+            view = saved_views.saved_view_default(membership)
+            messages.success(
+                request,
+                f"“{view['name']}” opens when you come to the credit list." if view else "No default view.",
+            )
+            return redirect(f"{back}?{view['query']}" if view else f"{back}?sort=-overdue")
+        filterset = CustomerStatisticsFilter(QueryDict(), queryset=CustomerStatistics.objects.none())
+        try:
+            asked = QueryDict(request.POST.get("query", "")[:4000])
+        except TooManyFieldsSent:  # not a query the page wrote: keep nothing of it
+            asked = QueryDict()
+        query = saved_views.view_query(asked, _view_keys(filterset))
+        try:
+            view = saved_views.saved_view_save(
+                membership=membership, name=name, query=query, default=bool(request.POST.get("default"))
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect(f"{back}?{query}")
+        messages.success(request, f"View “{view['name']}” saved.")
+        return redirect(f"{back}?{query}")
 
 
 class CreditListExportView(TenantPageMixin, View):

@@ -22,6 +22,7 @@ from customers import services
 from customers.filters import CustomerFilter
 from customers.forms import CreditLimitReviewForm
 from customers.models import Customer
+from interactions.models import Interaction
 from interactions.selectors import queried_totals
 from ledger.branches import customers_in_branch_q
 from ledger.models import LedgerEntry
@@ -159,6 +160,11 @@ class FactBoxView(TenantPageMixin, TemplateView):
             statistics=_as_shown(self.request, getattr(customer, "statistics", None)),
             contact=customer.contacts.filter(is_credit_control_contact=True, is_inactive=False).first()
             or customer.contacts.filter(is_primary=True).first(),
+            # the last five, newest first, each a link to the interaction
+            interactions=Interaction.objects.filter(customer=customer)
+            .select_related("controller")
+            .order_by("-occurred_at", "-id")[:5],
+            todos_url=reverse("todos", kwargs={"tenant_slug": self.tenant.slug}),
             **_disputed(customer),
         )
         return context
