@@ -119,10 +119,8 @@ class CustomerStatisticsViewSet(TenantAPIMixin, viewsets.ReadOnlyModelViewSet):
         return self.get_paginated_response(self.get_serializer(self._as_shown(page), many=True).data)
 
     def _as_shown(self, rows) -> list:
-        """The stored figures, or when the setup ages as of the caller's work date, the figures as of it
-        (filters and ordering work on the stored ones, as on the credit list)."""
-        as_of = selectors.live_as_of(as_of=services.as_of_date(user=self.request.user))
-        return list(rows) if as_of is None else list(selectors.statistics_as_of(rows, as_of=as_of))
+        """The caller's figures (filters and ordering work on the stored ones, as on the credit list)."""
+        return list(selectors.statistics_as_seen(rows, user=self.request.user))
 
 
 def statistics_etag(request) -> str | None:

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
 
+from creditcontrol.asof import as_of_date
 from creditcontrol.models import Membership, Role
 from creditcontrol.scope import scoped_controller_id
 from creditcontrol.tenancy import current_tenant
@@ -122,6 +123,15 @@ def statistics_as_of(
             yield from _with_figures(batch, as_of=as_of, branch_id=branch_id)
             batch = []
     yield from _with_figures(batch, as_of=as_of, branch_id=branch_id)
+
+
+def statistics_as_seen(
+    rows: Iterable[CustomerStatistics], *, user, branch_id: int | None = None
+) -> Iterable[CustomerStatistics]:
+    """The rows with the figures `user` should see: the stored ones, or, in a branch context or when the
+    setup ages as of the user's work date, the figures read now as of that date (lazily, in chunks)."""
+    as_of = live_as_of(as_of=as_of_date(user=user), branch_id=branch_id)
+    return rows if as_of is None else statistics_as_of(rows, as_of=as_of, branch_id=branch_id)
 
 
 def _with_figures(batch, *, as_of, branch_id):

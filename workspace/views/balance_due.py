@@ -8,8 +8,8 @@ from django.views.generic import TemplateView
 from aging.filters import CustomerStatisticsFilter
 from aging.models import CustomerStatistics
 from aging.pagination import StatisticsPaginator
-from aging.selectors import live_as_of, statistics_as_of
-from aging.services import as_of_date, recalculate_entries
+from aging.selectors import statistics_as_seen
+from aging.services import recalculate_entries
 from creditcontrol.errors import DomainError
 from creditcontrol.models import Role
 from creditcontrol.pages import TenantPageMixin, form_add_domain_error
@@ -50,7 +50,11 @@ class BalanceDueReportView(TenantPageMixin, TemplateView):
             "-balance_lcy", "customer_id"
         )
         page = StatisticsPaginator(rows, 50).get_page(self.request.GET.get("page"))
-        page.object_list = _as_shown(self.request, page.object_list, branch_id=branch.pk if branch else None)
+        page.object_list = list(
+            statistics_as_seen(
+                page.object_list, user=self.request.user, branch_id=branch.pk if branch else None
+            )
+        )
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(
@@ -130,7 +134,9 @@ class RecordPaymentView(TenantPageMixin, TemplateView):
             or CustomerStatistics(customer=customer)  # not calculated yet: the row shows no figures
         )
         context = {
-            "s": _as_shown(request, [statistics])[0] if statistics.pk else statistics,
+            "s": list(statistics_as_seen([statistics], user=request.user))[0]
+            if statistics.pk
+            else statistics,
             "tenant": self.tenant,
             "today": self.tenant.today(),
             "can_record": True,
@@ -202,7 +208,7 @@ class RecordPaymentView(TenantPageMixin, TemplateView):
         currencies = sorted({default_currency, local, *(e.currency_code for e in entries)})
         statistics = CustomerStatistics.objects.filter(pk=customer.pk).first()
         if statistics is not None:
-            statistics = _as_shown(self.request, [statistics])[0]
+            statistics = list(statistics_as_seen([statistics], user=self.request.user))[0]
         return {
             **self.get_context_data(),
             "customer": customer,
@@ -218,10 +224,3 @@ class RecordPaymentView(TenantPageMixin, TemplateView):
             "foreign_possible": len(currencies) > 1 or default_currency != local,
             "today": self.tenant.today(),
         }
-
-
-def _as_shown(request, rows, *, branch_id: int | None = None) -> list:
-    """The rows' stored figures, or as of the user's work date when the setup ages as of it; in a branch
-    context, the figures of that branch's entries only."""
-    as_of = live_as_of(as_of=as_of_date(user=request.user), branch_id=branch_id)
-    return list(rows) if as_of is None else list(statistics_as_of(rows, as_of=as_of, branch_id=branch_id))

@@ -13,7 +13,7 @@ from django.views.generic import TemplateView
 from aging.filters import CustomerStatisticsFilter
 from aging.models import AgingBand, AgingSetup, CustomerStatistics
 from aging.pagination import CappedStatisticsPaginator
-from aging.selectors import live_as_of, statistics_as_of
+from aging.selectors import statistics_as_seen
 from aging.services import as_of_date, recalculation_start
 from creditcontrol.errors import DomainError
 from creditcontrol.exports import csv_response
@@ -26,12 +26,8 @@ from .. import credit_list, saved_views
 from ..context import branch_context
 
 
-def _as_shown(request, rows, branch):
-    """The rows with the figures this user should see: the stored ones, or in a branch context or when
-    the setup ages as of the user's work date, the figures read now as of that date."""
-    branch_id = branch.pk if branch else None
-    as_of = live_as_of(as_of=as_of_date(user=request.user), branch_id=branch_id)
-    return rows if as_of is None else statistics_as_of(rows, as_of=as_of, branch_id=branch_id)
+def _branch_id(shared) -> int | None:
+    return shared["branch"].pk if shared["branch"] else None
 
 
 def _credit_list_context(request, tenant):
@@ -117,7 +113,9 @@ class CreditListView(TenantPageMixin, TemplateView):
             card_url=lambda pk: reverse("customer-card", kwargs={"tenant_slug": slug, "pk": pk}),
         )
         table = []
-        for statistics in _as_shown(self.request, page.object_list, shared["branch"]):
+        for statistics in statistics_as_seen(
+            page.object_list, user=self.request.user, branch_id=_branch_id(shared)
+        ):
             table.append(
                 {
                     "customer": statistics.customer,
@@ -227,7 +225,9 @@ class CreditListExportView(TenantPageMixin, View):
         shared = _credit_list_context(request, self.tenant)
         columns = shared["all_columns"]
 
-        as_shown = _as_shown(request, shared["rows"].iterator(chunk_size=2000), shared["branch"])
+        as_shown = statistics_as_seen(
+            shared["rows"].iterator(chunk_size=2000), user=request.user, branch_id=_branch_id(shared)
+        )
         rows = ([credit_list.cell_text(statistics, c) for c in columns] for statistics in as_shown)
         as_of = as_of_date(user=request.user)
         filename = f"credit-list-{self.tenant.slug}-{as_of:%Y-%m-%d}.csv"

@@ -11,8 +11,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.generic import TemplateView, View
 
-from aging.selectors import live_as_of, statistics_as_of
-from aging.services import as_of_date
+from aging.selectors import statistics_as_seen
 from creditcontrol.charts import credit_review_svg
 from creditcontrol.errors import DomainError
 from creditcontrol.members import controller_choices
@@ -112,7 +111,7 @@ class CustomerCardView(TenantPageMixin, TemplateView):
         points = selectors.credit_review_series(customer=customer, until=today)
         context.update(
             customer=customer,
-            statistics=_as_shown(self.request, getattr(customer, "statistics", None)),
+            statistics=_statistics_as_seen(self.request, customer),
             balance_now=points[-1]["balance"],
             chart=credit_review_svg(points, currency=self.tenant.local_currency),
             # the entry table prints each entry's customer and branch: fetched with the entries, not per row
@@ -157,7 +156,7 @@ class FactBoxView(TenantPageMixin, TemplateView):
         )
         context.update(
             customer=customer,
-            statistics=_as_shown(self.request, getattr(customer, "statistics", None)),
+            statistics=_statistics_as_seen(self.request, customer),
             contact=customer.contacts.filter(is_credit_control_contact=True, is_inactive=False).first()
             or customer.contacts.filter(is_primary=True).first(),
             # the last five, newest first, each a link to the interaction
@@ -207,9 +206,6 @@ class SearchView(TenantPageMixin, TemplateView):
         return self.render_to_response(context)
 
 
-def _as_shown(request, statistics):
-    """The customer's stored figures, or as of the user's work date when the setup ages as of it."""
-    if statistics is None:
-        return None
-    as_of = live_as_of(as_of=as_of_date(user=request.user))
-    return statistics if as_of is None else next(statistics_as_of([statistics], as_of=as_of))
+def _statistics_as_seen(request, customer):
+    statistics = getattr(customer, "statistics", None)
+    return None if statistics is None else next(iter(statistics_as_seen([statistics], user=request.user)))
