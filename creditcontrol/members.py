@@ -7,7 +7,6 @@ user (they may belong to other tenants) — signing in, they no longer see this 
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from .errors import DomainError
+from .mail import tenant_mail_send
 from .models import Membership, Role
 from .tenancy import current_tenant, role_at_least
 
@@ -113,11 +113,8 @@ def member_invite(*, email: str, role: str, site_url: str, invited_by=None) -> M
             f"Then sign in with your e-mail address, {email}.",
         ]
     transaction.on_commit(
-        lambda: send_mail(
-            subject=f"Your access to {tenant.name}",
-            message="\n".join(lines),
-            from_email=None,
-            recipient_list=[email],
+        lambda: tenant_mail_send(
+            tenant=tenant, subject=f"Your access to {tenant.name}", body="\n".join(lines), to=[email]
         )
     )
     return membership

@@ -112,6 +112,21 @@ def celery_worker(transactional_db):
 
 
 @pytest.fixture
+def mail_server(settings, tmp_path):
+    """A real SMTP server (creditcontrol.mailserver) that the product sends through during the test;
+    `mail_server.messages()` is what it received, and the Sent mail page reads the same Maildir."""
+    from creditcontrol.mailserver import MailServer
+
+    with MailServer(tmp_path / "mail") as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = server.host, server.port
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.LOCAL_MAILBOX_DIR = str(server.maildir)
+        yield server
+
+
+@pytest.fixture
 def tenant_a(db):
     return Tenant.objects.create(
         name="Alpha Trading Ltd", slug="alpha", local_currency="GBP", time_zone="Europe/London"

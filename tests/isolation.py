@@ -124,6 +124,8 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "setup-branch": ("post", "branch"),
     "setup-payment-terms": ("get", None),
     "setup-payment-terms-edit": ("post", "payment_terms"),
+    "setup-sent-mail": ("get", None),
+    "setup-sent-message": ("get", "sent_message"),
 }
 
 # Path parameters that are not an object's id.
@@ -184,6 +186,8 @@ CONTROLLER_SCOPE: dict[str, str] = {
     "setup-branch": "role",
     "setup-payment-terms": "role",
     "setup-payment-terms-edit": "role",
+    "setup-sent-mail": "role",
+    "setup-sent-message": "role",
 }
 
 
@@ -241,6 +245,8 @@ def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, contro
     return {
         "membership": membership,
         "import_job": SimpleNamespace(pk=job_id),
+        # a message's key in the local mailbox (creditcontrol.sent_mail): found by key only in its tenant
+        "sent_message": SimpleNamespace(pk="1795995622.M799876P17507Q1.host"),
         "recalculation_run": recalculate_all(trigger="command"),
         "customer": customer,
         "contact": contact,

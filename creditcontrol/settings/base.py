@@ -120,10 +120,12 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-# Invitations to a tenant (creditcontrol/members.py) go out by e-mail. EMAIL_URL names the server, e.g.
-# smtp+tls://user:password@smtp.example.com:587; by default the e-mail is written to the log (console), so a
-# development run shows the set-password link. The tests use Django's in-memory outbox.
+# The product's e-mail (invitations, creditcontrol/members.py) goes out through the server EMAIL_URL names,
+# e.g. smtp+tls://user:password@smtp.example.com:587. `make run` without it starts a local SMTP server
+# (creditcontrol/mailserver.py) that keeps every message in LOCAL_MAILBOX_DIR, shown on Setup > Sent mail;
+# with neither, the e-mail is written to the log (console). The tests send through a real local server.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+LOCAL_MAILBOX_DIR = env("LOCAL_MAILBOX_DIR", default="")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="credit-control@localhost")
 
 LOGIN_URL = "login"

@@ -4,7 +4,6 @@ customers by filter; the colleague sets a password from the e-mail and signs in.
 import re
 
 import pytest
-from django.core import mail
 
 from creditcontrol.models import Membership, Role
 from creditcontrol.tenancy import tenant_context
@@ -34,7 +33,7 @@ def _shot(page, name):
     page.screenshot(path=str(ARTEFACTS / f"admin_setup_{name}.png"), full_page=True)
 
 
-def test_invite_make_controller_and_assign_twenty_by_filter(page, company, browser, live_server):
+def test_invite_make_controller_and_assign_twenty_by_filter(page, company, browser, live_server, mail_server):
     sign_in(page, "ada", PASSWORD)
     page.wait_for_url(re.compile(r"/t/alpha/$"))
     page.click("nav.mainnav >> text=Setup")
@@ -92,9 +91,19 @@ def test_invite_make_controller_and_assign_twenty_by_filter(page, company, brows
         )
     assert assigned == {f"R{i:02}" for i in range(20)}
 
-    # Cleo's e-mail: the link sets her password, and she signs in to her twenty customers
-    assert [m.to for m in mail.outbox] == [["cleo@alpha.example"]]
-    link = re.search(r"https?://\S+/accounts/set-password/\S+/", mail.outbox[0].body).group(0)
+    # Cleo's e-mail went through the mail server; the admin reads it on Setup > Sent mail
+    assert [m["To"] for m in mail_server.messages()] == ["cleo@alpha.example"]
+    page.goto("/t/alpha/setup/")
+    page.click("text=Sent mail")
+    assert page.locator("#sent-mail tbody tr").count() == 1
+    _shot(page, "3a_sent_mail_list")
+    page.click("#sent-mail >> text=Your access to Alpha Trading Ltd")
+    body = page.locator("#message-body").inner_text()
+    assert "has given you access to Alpha Trading Ltd in Credit control as Viewer." in body
+    _shot(page, "3b_sent_mail")
+
+    # the link sets her password, and she signs in to her twenty customers
+    link = re.search(r"https?://\S+/accounts/set-password/\S+/", body).group(0)
     cleo = browser.new_context(base_url=live_server.url, viewport={"width": 1440, "height": 900}).new_page()
     cleo.goto(link)
     cleo.fill("#id_new_password1", "Ledger-Tide-4417")

@@ -45,7 +45,7 @@ def test_the_list_shows_each_member_with_name_email_role_and_status(
 
 
 def test_an_invitation_emails_a_link_that_sets_a_password_which_then_signs_in(
-    admin, tenant_a, client, django_capture_on_commit_callbacks
+    admin, tenant_a, client, django_capture_on_commit_callbacks, mail_server
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -59,14 +59,16 @@ def test_an_invitation_emails_a_link_that_sets_a_password_which_then_signs_in(
     assert (user.username, user.has_usable_password()) == ("new.person@example.com", False)
     assert _membership(tenant_a, user).role == Role.CONTROLLER
 
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
-    assert (message.to, message.subject) == (["new.person@example.com"], "Your access to Alpha Trading Ltd")
+    # through a real SMTP server
+    [message] = mail_server.messages()
+    assert (message["To"], message["X-Envelope-To"]) == ("new.person@example.com", "new.person@example.com")
+    assert message["Subject"] == "Your access to Alpha Trading Ltd"
+    assert message["X-Credit-Control-Tenant"] == tenant_a.slug
+    body = message.get_payload(decode=True).decode()
     assert (
-        "Ada Admin has given you access to Alpha Trading Ltd in Credit control as Credit controller."
-        in message.body
+        "Ada Admin has given you access to Alpha Trading Ltd in Credit control as Credit controller." in body
     )
-    link = re.search(r"http://testserver(/accounts/set-password/\S+/)", message.body).group(1)
+    link = re.search(r"http://testserver(/accounts/set-password/\S+/)", body).group(1)
 
     client.logout()
     form = client.get(link, follow=True)
