@@ -69,9 +69,9 @@ def test_a_statement_arrives_with_its_variables_filled_and_its_pdf(ledger, make_
     # on the timeline
     with tenant_context(ledger.tenant):
         interaction = Interaction.objects.get(pk=message.interaction_id)
+        assert interaction.contact == ledger.contact
     assert interaction.interaction_type == InteractionType.EMAIL
     assert interaction.description == "Statement of account sent by e-mail to pat@crown.example"
-    assert interaction.contact == ledger.contact
 
 
 def test_queued_waits_in_the_outbox_until_released(ledger, mail_server, sent):
