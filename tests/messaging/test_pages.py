@@ -130,7 +130,8 @@ def test_an_admin_edits_a_template_with_a_preview_and_is_told_of_an_unknown_vari
     assert '<div class="error" data-field-error="body">Unknown variable {{ balanse }}.</div>' in bad.content.decode()
     good = client.post(url, {**form, "body": "Owing {{ balance }}", "action": "save"})
     assert good.status_code == 302
-    template.refresh_from_db()
+    with tenant_context(ledger.tenant):
+        template.refresh_from_db()
     assert template.body == "Owing {{ balance }}"
 
 
