@@ -34,6 +34,8 @@ class Purpose(models.TextChoices):
 class Letterhead(TenantOwned):
     """The tenant's name, address, registration and bank details on every document, and who mail is from."""
 
+    controller_scope = None  # the tenant's setup
+
     company_name = models.CharField(max_length=200, blank=True, help_text="Blank: the tenant's name")
     address = models.TextField(blank=True)
     registration = models.TextField(blank=True, help_text="Company number, VAT number")
@@ -56,6 +58,8 @@ class Letterhead(TenantOwned):
 class MessageTemplate(TenantOwned):
     """A message's subject and text with variables (`messaging.variables`), per channel, purpose and
     language."""
+
+    controller_scope = None  # the tenant's setup
 
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     purpose = models.CharField(max_length=20, choices=Purpose.choices)

@@ -126,6 +126,16 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "setup-payment-terms-edit": ("post", "payment_terms"),
     "setup-sent-mail": ("get", None),
     "setup-sent-message": ("get", "sent_message"),
+    # messaging (messaging/urls.py)
+    "customer-statement": ("get", "customer"),
+    "customer-statement-pdf": ("get", "customer"),
+    "outbox": ("get", None),
+    "message": ("get", "message"),
+    "document": ("get", "document"),
+    "message-templates": ("get", None),
+    "message-template-new": ("get", None),
+    "message-template": ("get", "message_template"),
+    "letterhead": ("get", None),
 }
 
 # Path parameters that are not an object's id.
@@ -188,6 +198,10 @@ CONTROLLER_SCOPE: dict[str, str] = {
     "setup-payment-terms-edit": "role",
     "setup-sent-mail": "role",
     "setup-sent-message": "role",
+    "message-templates": "role",
+    "message-template-new": "role",
+    "message-template": "role",
+    "letterhead": "role",
 }
 
 
@@ -204,6 +218,9 @@ def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, contro
     from interactions.services import entries_update, interaction_create, status_code_create, todo_create
     from ledger.imports.jobs import import_job_start
     from ledger.services import entries_apply
+    from messaging.documents import document_store
+    from messaging.models import DocumentKind, Message, MessageTemplate
+    from messaging.services import templates_seed_defaults
     from tests import factories
     from tests.factories import D
 
@@ -238,6 +255,24 @@ def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, contro
         promised_payment_date=D("2099-01-01"),
     )["promise"]
     todo = todo_create(customer=customer, description=f"{marker} to-do", due_date=D("2099-01-02"))
+    document = document_store(
+        customer=customer,
+        kind=DocumentKind.STATEMENT,
+        filename=f"{marker}.pdf",
+        content=b"%PDF-1.4 " + marker.encode(),
+    )
+    message = Message.objects.create(
+        customer=customer,
+        channel="email",
+        purpose="statement",
+        recipient=f"{marker}@example.com",
+        subject=f"{marker} statement",
+        body=marker,
+        internet_message_id=f"<{marker}@example.com>",
+    )
+    message.documents.add(document)
+    templates_seed_defaults()
+    message_template = MessageTemplate.objects.get(purpose="free", channel="email", language="en")
     member = controller or get_user_model().objects.get_or_create(username=f"member-of-{tenant.slug}")[0]
     membership, _ = Membership.objects.get_or_create(
         tenant=tenant, user=member, defaults={"role": Role.VIEWER}
@@ -260,4 +295,7 @@ def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, contro
         "interaction": interaction,
         "promise": promise,
         "todo": todo,
+        "document": document,
+        "message": message,
+        "message_template": message_template,
     }
