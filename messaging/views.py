@@ -27,7 +27,9 @@ KINDS = [("open_item", "Open items as of a date"), ("activity", "Activity in a p
 
 class StatementForm(forms.Form):
     kind = forms.ChoiceField(choices=KINDS, initial="open_item", widget=forms.RadioSelect)
-    as_of = forms.DateField(label="As of (the period's end)", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    as_of = forms.DateField(
+        label="As of (the period's end)", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     period_start = forms.DateField(
         label="Period from", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )

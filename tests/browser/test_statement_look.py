@@ -12,7 +12,7 @@ from tests.messaging.conftest import ledger  # noqa: F401 — the hand-worked le
 pytestmark = [pytest.mark.browser]
 
 
-def test_the_statement_reads_well(ledger, browser):
+def test_the_statement_reads_well(ledger, browser):  # noqa: F811
     with tenant_context(ledger.tenant):
         letterhead_update(
             company_name="Alpha Trading Ltd",

@@ -203,7 +203,9 @@ def world(tenant_a, tenant_b, make_member):
         group = CustomerGroup.objects.create(code="RETAIL", name="Retail")
         customer = factories.customer(code="C1", name="Crown Fabrics", branch=branch, group=group)
         other = factories.customer(code="C2", name="Harbour Foods", currency_code="USD")
-        contact = Contact.objects.create(customer=customer, name="Pat", email="pat@crown.example", is_primary=True)
+        contact = Contact.objects.create(
+            customer=customer, name="Pat", email="pat@crown.example", is_primary=True
+        )
         invoice = factories.invoice(customer, "INV1", "2026-01-10", "100.00")
         invoice2 = factories.invoice(customer, "INV2", "2026-01-15", "50.00")
         payment = factories.payment(customer, "PAY1", "2026-01-20", "40.00")
@@ -284,7 +286,9 @@ def world(tenant_a, tenant_b, make_member):
             body="Hallo",
             internet_message_id="<bad-input-beta@example.com>",
         )
-        b_template = MessageTemplate.objects.create(purpose="free", channel="email", language="de", body="Hallo")
+        b_template = MessageTemplate.objects.create(
+            purpose="free", channel="email", language="de", body="Hallo"
+        )
         b = SimpleNamespace(
             admin=b_admin,
             branch=b_branch,

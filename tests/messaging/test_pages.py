@@ -33,7 +33,9 @@ def test_the_page_shows_the_message_as_it_will_go_out(ledger, controller, client
     assert 'value="send" class="primary">Send now</button>' in body
 
 
-def test_send_now_sends_and_shows_the_message(ledger, controller, client, mail_server, django_capture_on_commit_callbacks):
+def test_send_now_sends_and_shows_the_message(
+    ledger, controller, client, mail_server, django_capture_on_commit_callbacks
+):
     page = client.get(URL.format(pk=ledger.customer.pk))
     assert page.status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
@@ -59,7 +61,9 @@ def test_send_now_sends_and_shows_the_message(ledger, controller, client, mail_s
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
 
 
-def test_queue_then_release_from_the_outbox(ledger, controller, client, mail_server, django_capture_on_commit_callbacks):
+def test_queue_then_release_from_the_outbox(
+    ledger, controller, client, mail_server, django_capture_on_commit_callbacks
+):
     response = client.post(URL.format(pk=ledger.customer.pk), _form(action="queue", subject="S", body="B"))
     assert response.status_code == 302
     outbox = client.get("/t/alpha/messages/").content.decode()
@@ -115,19 +119,26 @@ def test_a_viewer_reads_but_cannot_send(ledger, make_member, client):
     assert client.post("/t/alpha/messages/", {"action": "release"}).status_code == 403
 
 
-def test_an_admin_edits_a_template_with_a_preview_and_is_told_of_an_unknown_variable(ledger, make_member, client):
+def test_an_admin_edits_a_template_with_a_preview_and_is_told_of_an_unknown_variable(
+    ledger, make_member, client
+):
     client.force_login(make_member(ledger.tenant, Role.ADMIN, username="ada"))
     with tenant_context(ledger.tenant):
         template = MessageTemplate.objects.get(purpose="free", channel="email", language="en")
     url = f"/t/alpha/setup/templates/{template.pk}/"
     form = {"purpose": "free", "channel": "email", "language": "en", "subject": "Hello {{ customer.name }}"}
-    preview = client.post(url, {**form, "body": "Owing {{ balance }}", "preview_customer": "C001", "action": "preview"})
+    preview = client.post(
+        url, {**form, "body": "Owing {{ balance }}", "preview_customer": "C001", "action": "preview"}
+    )
     text = preview.content.decode()  # as of today: INV-4 posted, PAY-2 applied (1,529.00 GBP)
     assert '<dd id="preview-subject">Hello Crown Fabrics Ltd</dd>' in text
     assert '<pre class="message-body" id="preview-body">Owing 1,529.00 GBP; 200.00 USD</pre>' in text
     bad = client.post(url, {**form, "body": "Owing {{ balanse }}", "action": "save"})
     assert bad.status_code == 400
-    assert '<div class="error" data-field-error="body">Unknown variable {{ balanse }}.</div>' in bad.content.decode()
+    assert (
+        '<div class="error" data-field-error="body">Unknown variable {{ balanse }}.</div>'
+        in bad.content.decode()
+    )
     good = client.post(url, {**form, "body": "Owing {{ balance }}", "action": "save"})
     assert good.status_code == 302
     with tenant_context(ledger.tenant):

@@ -52,7 +52,9 @@ def test_a_statement_arrives_with_its_variables_filled_and_its_pdf(ledger, make_
     assert received["X-Credit-Control-Tenant"] == "alpha"
     text, pdf = [part for part in received.walk() if not part.is_multipart()]
     body = text.get_payload(decode=True).decode()
-    assert body.startswith("Dear Pat Payable,\n\nPlease find attached your statement of account as of 2026-03-31.")
+    assert body.startswith(
+        "Dear Pat Payable,\n\nPlease find attached your statement of account as of 2026-03-31."
+    )
     assert "Your balance is 530.00 GBP; 200.00 USD, of which 280.00 GBP; 200.00 USD is overdue." in body
     # the overdue items as a table: INV-3 and INV-1 owed, the credits netted, the USD invoice (not INV-2)
     assert (
@@ -194,15 +196,14 @@ def test_a_customer_without_an_email_address_is_told_apart(ledger):
 
 
 def test_a_template_names_its_unknown_variables(ledger):
-    with tenant_context(ledger.tenant):
-        with pytest.raises(Exception) as error:
-            services.template_save(
-                channel="email",
-                purpose="free",
-                language="de",
-                subject="Konto {{ customer.code }}",
-                body="Hallo {{ contact.nmae }}, {% if x %}{{ customer.__class__ }}",
-            )
+    with tenant_context(ledger.tenant), pytest.raises(Exception) as error:
+        services.template_save(
+            channel="email",
+            purpose="free",
+            language="de",
+            subject="Konto {{ customer.code }}",
+            body="Hallo {{ contact.nmae }}, {% if x %}{{ customer.__class__ }}",
+        )
     assert error.value.details == {
         "body": [
             "Unknown variable {{ contact.nmae }}.",
@@ -215,7 +216,11 @@ def test_a_template_names_its_unknown_variables(ledger):
 def test_a_template_in_the_customers_language_is_chosen(ledger):
     with tenant_context(ledger.tenant):
         services.template_save(
-            channel="email", purpose="statement", language="de", subject="Kontoauszug {{ customer.code }}", body="x"
+            channel="email",
+            purpose="statement",
+            language="de",
+            subject="Kontoauszug {{ customer.code }}",
+            body="x",
         )
         ledger.customer.country = "DE"
         assert _draft(ledger).subject == "Kontoauszug C001"

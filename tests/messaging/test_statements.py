@@ -57,7 +57,10 @@ def test_a_later_date_sees_the_later_application_and_entries(ledger):
         gbp = statement_open_item(customer=ledger.customer, as_of=D("2026-04-05")).sections[0]
     # INV-3 paid by 300.00 of PAY-2 on 04-02; INV-4 posted on 04-05
     assert [line.document_no for line in gbp.lines] == ["INV-1", "INV-2", "INV-4"]
-    assert [(c.document_no, c.remaining) for c in gbp.credits] == [("CM-1", M("-120.00")), ("PAY-2", M("-200.00"))]
+    assert [(c.document_no, c.remaining) for c in gbp.credits] == [
+        ("CM-1", M("-120.00")),
+        ("PAY-2", M("-200.00")),
+    ]
     assert gbp.balance == M("1529.00")
 
 
