@@ -61,6 +61,12 @@ def test_a_controller_queues_then_releases_a_statement(page, ledger, make_member
     assert download.value.suggested_filename == "statement-C001-2026-03-31.pdf"
     page.click("text=On the timeline")
     assert "Statement of account sent by e-mail to pat@crown.example" in page.locator("main").inner_text()
+    # the card's timeline shows its status and its PDF
+    page.goto(f"/t/alpha/customers/{ledger.customer.pk}/")
+    note = page.locator("#timeline-events .timeline-note").first
+    assert note.inner_text() == "Sent to pat@crown.example Message statement-C001-2026-03-31.pdf"
+    note.scroll_into_view_if_needed()
+    _shot(page, "6_timeline")
 
 
 def test_an_admin_previews_a_template_and_sets_the_letterhead(page, ledger, make_member):  # noqa: F811
