@@ -113,10 +113,17 @@ def document_store(
 
 
 def statement_document(
-    *, customer: Customer, as_of: datetime.date, period_start: datetime.date | None = None, user=None
+    *,
+    customer: Customer,
+    as_of: datetime.date,
+    period_start: datetime.date | None = None,
+    user=None,
+    statement: Statement | None = None,
 ) -> Document:
-    """Render the statement and keep it: the PDF a message attaches and the timeline shows."""
-    statement = statement_build(customer=customer, as_of=as_of, period_start=period_start)
+    """Render the statement (built here unless given) and keep it: the PDF a message attaches and the
+    timeline shows."""
+    if statement is None or statement.period_start != period_start or statement.as_of != as_of:
+        statement = statement_build(customer=customer, as_of=as_of, period_start=period_start)
     return document_store(
         customer=customer,
         kind=DocumentKind.ACTIVITY_STATEMENT if period_start else DocumentKind.STATEMENT,

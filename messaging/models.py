@@ -177,3 +177,56 @@ class Message(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} to {self.recipient}: {self.subject}"
+
+
+class BatchStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    FINISHED = "finished", "Finished"
+
+
+class Batch(TenantOwned):
+    """Messages to many customers at once (the balance due report's Contact, the credit list's statements):
+    one item per customer, each made by a worker into a message or skipped with the reason."""
+
+    controller_scope = "created_by"
+
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    as_of = models.DateField()
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    attach_statement = models.BooleanField(default=True)
+    send_now = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=BatchStatus.choices, default=BatchStatus.RUNNING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else int(self.done * 100 / self.total)
+
+
+class BatchItem(TenantOwned):
+    controller_scope = "customer"
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="items")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveIntegerField()
+    message = models.OneToOneField(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    skipped = models.CharField(max_length=300, blank=True, help_text="Why no message was made")
+    processed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["batch", "position"]
+        constraints = [models.UniqueConstraint(fields=["batch", "customer"], name="batch_item_unique")]
+        indexes = [models.Index(fields=["batch", "processed", "position"], name="batch_item_pending")]

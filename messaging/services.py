@@ -16,6 +16,7 @@ from email.utils import make_msgid
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from creditcontrol.errors import DomainError
@@ -23,11 +24,15 @@ from creditcontrol.tenancy import current_tenant
 from customers.models import Contact, Customer
 from interactions.models import InteractionType
 from interactions.services import interaction_create
+from ledger.models import LedgerEntry
 
 from . import channels, documents
 from .defaults import TEMPLATES as DEFAULT_TEMPLATES
 from .models import (
     LOGO_MAX_BYTES,
+    Batch,
+    BatchItem,
+    BatchStatus,
     Channel,
     Letterhead,
     Message,
@@ -35,7 +40,7 @@ from .models import (
     MessageTemplate,
     Purpose,
 )
-from .statements import statement_open_item
+from .statements import Statement, statement_open_item
 from .variables import render, template_problems, values_for
 
 # A message still "sending" after this long was taken by a worker that died mid-send.
@@ -206,8 +211,10 @@ def message_draft(
     template: MessageTemplate | None = None,
     subject: str | None = None,
     body: str | None = None,
+    statement: Statement | None = None,
 ) -> Draft:
-    """Fill a template (or the subject and text given) for one customer. Raises NoRecipient."""
+    """Fill a template (or the subject and text given) for one customer (with its open-item statement as
+    of `as_of`, made here unless given). Raises NoRecipient."""
     recipient = recipient_for(customer, channel)
     template = template or template_for(purpose=purpose, channel=channel, language=_language(customer))
     if template is None and body is None:
@@ -222,7 +229,7 @@ def message_draft(
     values = values_for(
         customer=customer,
         contact=recipient.contact,
-        statement=statement_open_item(customer=customer, as_of=as_of),
+        statement=statement or statement_open_item(customer=customer, as_of=as_of),
         letterhead=letterhead,
         today=current_tenant().today(),
     )
@@ -267,6 +274,7 @@ def message_create(
     period_start: datetime.date | None = None,
     attach_statement: bool = True,
     extra_documents=(),
+    statement: Statement | None = None,
 ) -> Message:
     """Keep a drafted message with its statement (rendered now), in the outbox or queued to send."""
     message = Message.objects.create(
@@ -439,3 +447,143 @@ def message_event(*, internet_message_id: str, event: str, reason: str = "") -> 
     if message.status in (MessageStatus.SENT, MessageStatus.DELIVERED):
         _settle(message, EVENTS[event], reason)
     return message
+
+
+# --- batches -------------------------------------------------------------------------------------------
+
+
+def batch_skips(*, customer_ids: list[int], channel: str) -> dict[int, str]:
+    """Who a batch on `channel` will skip and why, found in two queries: no address for the channel, or
+    nothing open on the account. (Each customer is checked again when its message is made.)"""
+    reasons: dict[int, str] = {}
+    customers = Customer.objects.filter(pk__in=customer_ids)
+    contacts = Contact.objects.filter(customer_id__in=customer_ids, is_inactive=False)
+    if channel == Channel.EMAIL:
+        reachable = set(contacts.exclude(email="").values_list("customer_id", flat=True))
+        reachable |= set(customers.exclude(email="").values_list("pk", flat=True))
+        missing = "No e-mail address: neither the customer nor an active contact has one."
+    elif channel == Channel.SMS:
+        reachable = set(contacts.exclude(phone="").values_list("customer_id", flat=True))
+        reachable |= set(customers.exclude(phone="").values_list("pk", flat=True))
+        missing = "No phone number: neither the customer nor an active contact has one."
+    else:
+        reachable = set(customers.exclude(address="").values_list("pk", flat=True))
+        missing = "No postal address for a letter."
+    with_open = set(
+        LedgerEntry.objects.filter(customer_id__in=customer_ids, is_open=True)
+        .values_list("customer_id", flat=True)
+        .distinct()
+    )
+    for pk in customers.values_list("pk", flat=True):
+        if pk not in reachable:
+            reasons[pk] = missing
+        elif pk not in with_open:
+            reasons[pk] = "Nothing open on the account."
+    return reasons
+
+
+@transaction.atomic
+def batch_start(
+    *,
+    customer_ids: list[int],
+    channel: str,
+    purpose: str,
+    as_of: datetime.date,
+    subject: str,
+    body: str,
+    send_now: bool,
+    user=None,
+) -> Batch:
+    """A batch of messages, one per customer (in customer number order), made by a worker."""
+    problems = template_problems(subject, body)
+    if problems:
+        raise DomainError(problems[0], details={"body": problems})
+    customers = list(
+        Customer.objects.filter(pk__in=customer_ids).order_by("code").values_list("pk", flat=True)
+    )
+    if not customers:
+        message = "Choose at least one customer."
+        raise DomainError(message, details={"customers": [message]})
+    skips = batch_skips(customer_ids=customers, channel=channel)
+    batch = Batch.objects.create(
+        channel=channel,
+        purpose=purpose,
+        as_of=as_of,
+        subject=subject,
+        body=body,
+        attach_statement=purpose == Purpose.STATEMENT,
+        send_now=send_now,
+        total=len(customers),
+        done=sum(1 for pk in customers if pk in skips),
+        created_by=user,
+    )
+    BatchItem.objects.bulk_create(
+        BatchItem(
+            tenant=batch.tenant,
+            batch=batch,
+            customer_id=pk,
+            position=position,
+            skipped=skips.get(pk, ""),
+            processed=pk in skips,
+        )
+        for position, pk in enumerate(customers)
+    )
+    if batch.done == batch.total:
+        batch.status, batch.finished_at = BatchStatus.FINISHED, timezone.now()
+        batch.save(update_fields=["status", "finished_at"])
+    else:
+        from .tasks import run_batch
+
+        tenant_id, batch_id = batch.tenant_id, batch.pk
+        transaction.on_commit(lambda: run_batch.delay(tenant_id, batch_id))
+    return batch
+
+
+def batch_run(batch_id: int) -> Batch:
+    """Make the batch's pending messages, one customer per transaction (progress shows as it goes; run
+    again after a crash, it goes on where it stopped and makes no message twice)."""
+    batch = Batch.objects.select_related("created_by").get(pk=batch_id)
+    while True:
+        with transaction.atomic():
+            item = (
+                BatchItem.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("customer__controller")
+                .filter(batch=batch, processed=False)
+                .order_by("position")
+                .first()
+            )
+            if item is None:
+                break
+            try:
+                with transaction.atomic():
+                    statement = statement_open_item(customer=item.customer, as_of=batch.as_of)
+                    if batch.attach_statement and statement.is_empty:
+                        raise DomainError(f"Nothing open on the account as of {batch.as_of.isoformat()}.")
+                    draft = message_draft(
+                        customer=item.customer,
+                        channel=batch.channel,
+                        purpose=batch.purpose,
+                        as_of=batch.as_of,
+                        subject=batch.subject,
+                        body=batch.body,
+                        statement=statement,
+                    )
+                    item.message = message_create(
+                        draft=draft,
+                        user=batch.created_by,
+                        send_now=batch.send_now,
+                        as_of=batch.as_of,
+                        attach_statement=batch.attach_statement,
+                        statement=statement,
+                    )
+            except DomainError as error:
+                item.skipped = error.message[:300]
+            item.processed = True
+            item.save(update_fields=["message", "skipped", "processed"])
+            Batch.objects.filter(pk=batch.pk).update(done=F("done") + 1)
+    with transaction.atomic():
+        batch = Batch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status != BatchStatus.FINISHED:
+            batch.status, batch.finished_at = BatchStatus.FINISHED, timezone.now()
+            batch.save(update_fields=["status", "finished_at"])
+    return batch

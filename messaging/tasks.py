@@ -32,3 +32,13 @@ def fail_stuck_messages() -> int:
         with tenant_context(tenant):
             failed += services.messages_fail_stuck()
     return failed
+
+
+@shared_task(bind=True, max_retries=3, default_retry_delay=30)
+def run_batch(self, tenant_id: int, batch_id: int) -> int:
+    """Make a batch's messages (each queued or sent by a deliver_message task of its own)."""
+    with tenant_context(Tenant.objects.get(pk=tenant_id)):
+        try:
+            return services.batch_run(batch_id).done
+        except Exception as error:  # a lost connection: go on where it stopped
+            raise self.retry(exc=error) from error

@@ -19,7 +19,7 @@ from creditcontrol.pages import TenantPageMixin, form_add_domain_error
 from customers.models import Customer
 
 from . import documents, selectors, services
-from .models import Channel, Document, Message, MessageStatus, MessageTemplate, Purpose
+from .models import Batch, Channel, Document, Message, MessageStatus, MessageTemplate, Purpose
 from .variables import CATALOGUE
 
 KINDS = [("open_item", "Open items as of a date"), ("activity", "Activity in a period")]
@@ -394,3 +394,18 @@ class LetterheadView(_AdminPage, TemplateView):
                 messages.success(request, "Letterhead saved.")
                 return redirect("letterhead", tenant_slug=self.tenant.slug)
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class BatchView(TenantPageMixin, TemplateView):
+    """A batch's progress and a result per customer: its message (and the message's status) or why it was
+    skipped. While it runs, the section asks for itself again every second (htmx)."""
+
+    def get_template_names(self):
+        return ["messaging/_batch.html" if self.request.htmx else "messaging/batch.html"]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        batch = get_object_or_404(Batch.objects.select_related("created_by"), pk=self.kwargs["pk"])
+        items = batch.items.select_related("customer", "message").order_by("position")
+        context.update(batch=batch, items=items, skipped=sum(1 for i in items if i.skipped))
+        return context

@@ -126,7 +126,9 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "setup-payment-terms-edit": ("post", "payment_terms"),
     "setup-sent-mail": ("get", None),
     "setup-sent-message": ("get", "sent_message"),
-    # messaging (messaging/urls.py)
+    # messaging (messaging/urls.py) and contacting the customers chosen on a list (workspace)
+    "customers-contact": ("post", None),
+    "message-batch": ("get", "message_batch"),
     "customer-statement": ("get", "customer"),
     "customer-statement-pdf": ("get", "customer"),
     "outbox": ("get", None),
@@ -180,6 +182,7 @@ CONTROLLER_SCOPE: dict[str, str] = {
     "credit-list-recalculate": "refused",
     "aging-recalculation-start": "refused",
     "entry-record-payment": "refused",
+    "customers-contact": "refused",
     # a tenant admin's or a manager's pages
     "aging-setup": "role",
     "aging-setup-api": "role",
@@ -219,7 +222,7 @@ def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, contro
     from ledger.imports.jobs import import_job_start
     from ledger.services import entries_apply
     from messaging.documents import document_store
-    from messaging.models import DocumentKind, Message, MessageTemplate
+    from messaging.models import Batch, BatchItem, DocumentKind, Message, MessageTemplate
     from messaging.services import templates_seed_defaults
     from tests import factories
     from tests.factories import D
@@ -273,6 +276,17 @@ def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, contro
     message.documents.add(document)
     templates_seed_defaults()
     message_template = MessageTemplate.objects.get(purpose="free", channel="email", language="en")
+    message_batch = Batch.objects.create(
+        channel="email",
+        purpose="free",
+        as_of=D("2026-01-31"),
+        subject=marker,
+        body=marker,
+        created_by=controller,
+    )
+    BatchItem.objects.create(
+        batch=message_batch, customer=customer, position=0, skipped=marker, processed=True
+    )
     member = controller or get_user_model().objects.get_or_create(username=f"member-of-{tenant.slug}")[0]
     membership, _ = Membership.objects.get_or_create(
         tenant=tenant, user=member, defaults={"role": Role.VIEWER}
@@ -298,4 +312,5 @@ def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, contro
         "document": document,
         "message": message,
         "message_template": message_template,
+        "message_batch": message_batch,
     }

@@ -53,3 +53,18 @@ def ledger(tenant_a):
             customer, "INV-U1", "2026-02-01", "200.00", currency_code="USD", amount_lcy=Decimal("180.00")
         )
     return SimpleNamespace(tenant=tenant_a, customer=customer, contact=contact)
+
+
+@pytest.fixture
+def three(ledger):
+    """C001 of `ledger`, C002 (an open invoice, a contact without an e-mail address) and C003 (an open
+    invoice, a contact with one); C004 has nothing open."""
+    with tenant_context(ledger.tenant):
+        c2 = factories.customer(code="C002", name="Dockside Traders")
+        Contact.objects.create(customer=c2, name="Dee", phone="0113 496 0000", is_primary=True)
+        factories.invoice(c2, "D-INV-1", "2026-02-01", "75.00")
+        c3 = factories.customer(code="C003", name="Harbour Foods")
+        Contact.objects.create(customer=c3, name="Hal", email="hal@harbour.example", is_primary=True)
+        factories.invoice(c3, "H-INV-1", "2026-01-20", "410.50")
+        c4 = factories.customer(code="C004", name="Quiet Mills", email="quiet@mills.example")
+    return SimpleNamespace(**vars(ledger), c2=c2, c3=c3, c4=c4)
