@@ -1,4 +1,4 @@
-"""Setup pages of the core (mounted under /t/<tenant slug>/setup/): the index, users and roles."""
+"""Setup pages of the core (mounted under /t/<tenant slug>/setup/): the index, users and roles, formats."""
 
 from django.urls import path
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("users/", setup_views.MemberListView.as_view(), name="setup-users"),
     path("users/<int:pk>/role/", setup_views.MemberRoleView.as_view(), name="setup-user-role"),
     path("users/<int:pk>/remove/", setup_views.MemberRemoveView.as_view(), name="setup-user-remove"),
+    path("formats/", setup_views.FormatsView.as_view(), name="setup-formats"),
 ]
