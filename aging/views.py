@@ -8,6 +8,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from creditcontrol.errors import DomainError
+from creditcontrol.formats import day_text
 from creditcontrol.models import Role
 from creditcontrol.pages import TenantPageMixin
 
@@ -135,5 +136,5 @@ class WorkDateView(TenantPageMixin, View):
         if chosen is None:
             messages.success(request, "Work date cleared: you work as of today.")
         else:
-            messages.success(request, f"Work date set to {chosen.isoformat()}.")
+            messages.success(request, f"Work date set to {day_text(chosen)}.")
         return redirect(back)

@@ -13,6 +13,7 @@ from django.views.generic import TemplateView
 
 from creditcontrol.errors import DomainError
 from creditcontrol.exports import attachment
+from creditcontrol.formats import day_text, moment_text
 from creditcontrol.models import Role
 from creditcontrol.pages import TenantPageMixin, form_add_domain_error
 from customers.models import Customer
@@ -38,6 +39,11 @@ def _ids(values) -> list[int]:
         return [int(v) for v in values if str(v).strip()]
     except ValueError:
         raise Http404("Not an id.") from None
+
+
+def page_caption(interaction) -> str:
+    """The interaction's caption as pages write it: its date-time in the tenant's format and zone."""
+    return f"{interaction.customer.name} · {moment_text(interaction.occurred_at)} · {interaction.description}"
 
 
 class InteractionListView(TenantPageMixin, TemplateView):
@@ -124,7 +130,7 @@ class InteractionCreateView(TenantPageMixin, TemplateView):
                 interaction = services.interaction_create(
                     customer=customer, user=request.user, entry_ids=entry_ids or None, **header
                 )
-                messages.success(request, f"Interaction created: {interaction.caption()}.")
+                messages.success(request, f"Interaction created: {page_caption(interaction)}.")
                 return redirect("interaction", tenant_slug=self.tenant.slug, pk=interaction.pk)
             except DomainError as error:
                 form_add_domain_error(form, error)
@@ -152,7 +158,7 @@ class InteractionDetailView(TenantPageMixin, TemplateView):
             status_code = getattr(update_form, "cleaned_data", {}).get("status_code")
         context.update(
             interaction=interaction,
-            caption=interaction.caption(timezone.get_current_timezone()),
+            caption=page_caption(interaction),
             lines=selectors.interaction_lines(interaction=interaction),
             totals=selectors.interaction_selection_totals(interaction=interaction),
             header_form=header_form
@@ -227,7 +233,7 @@ class UpdateEntriesView(InteractionDetailView):
                 code = data["status_code"].code if data["status_code"] else "no status code"
                 text = f"{len(result['entries'])} entries updated: {code}."
                 if result["todos"]:
-                    raised = "; ".join(f"{t.description} ({t.due_date.isoformat()})" for t in result["todos"])
+                    raised = "; ".join(f"{t.description} ({day_text(t.due_date)})" for t in result["todos"])
                     text += f" To-do{'s' if len(result['todos']) > 1 else ''}: {raised}."
                 messages.success(request, text)
                 return redirect("interaction", tenant_slug=self.tenant.slug, pk=interaction.pk)
@@ -311,7 +317,7 @@ class ToDoCreateView(TenantPageMixin, TemplateView):
             try:
                 todo = services.todo_create(customer=customer, user=request.user, **form.cleaned_data)
                 messages.success(
-                    request, f"To-do created: {todo.description} (due {todo.due_date.isoformat()})."
+                    request, f"To-do created: {todo.description} (due {day_text(todo.due_date)})."
                 )
                 return redirect(reverse("todos", kwargs={"tenant_slug": self.tenant.slug}) + "?owner=all")
             except DomainError as error:

@@ -35,6 +35,7 @@ DEMO_TENANTS = [
         "local_currency": "GBP",
         "time_zone": "Europe/London",
         "country": "GB",
+        "language": "en-gb",
         "foreign": ["EUR", "USD"],
     },
     {
@@ -43,6 +44,7 @@ DEMO_TENANTS = [
         "local_currency": "EUR",
         "time_zone": "Europe/Berlin",
         "country": "DE",
+        "language": "de-de",  # pages write and read 1.234,56 EUR and 29.11.2026
         "foreign": ["GBP", "CHF"],
     },
 ]

@@ -117,6 +117,7 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "setup-users": ("get", None),
     "setup-user-role": ("post", "membership"),
     "setup-user-remove": ("post", "membership"),
+    "setup-formats": ("get", None),
     "customers-assign": ("post", None),
     "customer-contact-new": ("post", "customer"),
     "contact-edit": ("post", "contact"),
@@ -181,6 +182,7 @@ CONTROLLER_SCOPE: dict[str, str] = {
     "setup-users": "role",
     "setup-user-role": "role",
     "setup-user-remove": "role",
+    "setup-formats": "role",
     "customers-assign": "role",  # a manager's or an admin's
     "setup-branches": "role",
     "setup-branch": "role",

@@ -70,6 +70,8 @@ TEMPLATES = [
                 "creditcontrol.tenancy.tenant_context_processor",
                 "aging.context.work_date_context",
             ],
+            # |money, |number, |day and |moment: the one format of amounts and dates on every page.
+            "builtins": ["creditcontrol.templatetags.formats"],
         },
     },
 ]
@@ -187,6 +189,8 @@ SECURE_CSP_PATH_OVERRIDES = {
 }
 
 LANGUAGE_CODE = "en-gb"
+# Amounts and dates on pages follow the tenant's locale (Tenant.language, creditcontrol.formats), not
+# the active language: the pages' words are English for every tenant.
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -195,6 +199,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "creditcontrol" / "static"]
 MEDIA_ROOT = VAR_DIR / "media"
+
+# The empty choice of every filter's select says what it means, not "---------".
+FILTERS_EMPTY_CHOICE_LABEL = "Any"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

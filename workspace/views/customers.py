@@ -14,6 +14,7 @@ from django.views.generic import TemplateView, View
 from aging.selectors import statistics_as_seen
 from creditcontrol.charts import credit_review_svg
 from creditcontrol.errors import DomainError
+from creditcontrol.formats import money_text
 from creditcontrol.members import controller_choices
 from creditcontrol.models import Role
 from creditcontrol.pages import TenantPageMixin, domain_error_problems
@@ -138,7 +139,11 @@ class CustomerCardView(TenantPageMixin, TemplateView):
             note=form.cleaned_data["note"],
             user=request.user,
         )
-        limit = "no limit" if change.new_limit_lcy is None else f"{change.new_limit_lcy:,.2f}"
+        limit = (
+            "no limit"
+            if change.new_limit_lcy is None
+            else money_text(change.new_limit_lcy, self.tenant.local_currency)
+        )
         messages.success(request, f"Credit limit reviewed: {limit}.")
         return redirect("customer-card", tenant_slug=self.tenant.slug, pk=customer.pk)
 
