@@ -107,6 +107,7 @@ class RecalculationProgressView(TenantPageMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         recalculation_runs_settle()
         context["run"] = get_object_or_404(RecalculationRun.objects.all(), pk=kwargs["pk"])
+        context["poll"] = True  # the answer also swaps the run's row in the history (out of band)
         return context
 
 

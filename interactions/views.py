@@ -66,6 +66,7 @@ class InteractionCreateView(TenantPageMixin, TemplateView):
     entries), or ?customers=<id>&customers=<id> for one interaction per customer (from the credit list)."""
 
     template_name = "interactions/create.html"
+    read_role = Role.CONTROLLER  # a form to write with: a viewer is not offered it (creditcontrol.pages)
 
     def _target(self, data):
         customer_ids = _ids(data.getlist("customers"))
@@ -290,6 +291,7 @@ class ToDoCreateView(TenantPageMixin, TemplateView):
     """A manual to-do or note reminder on a customer: ?customer=<id>."""
 
     template_name = "interactions/todo_form.html"
+    read_role = Role.CONTROLLER  # a form to write with: a viewer is not offered it
 
     def get_customer(self):
         raw = self.request.POST.get("customer") or self.request.GET.get("customer") or ""

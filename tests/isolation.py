@@ -112,6 +112,8 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "ledger-import-job": ("get", "import_job"),
     "ledger-import-progress": ("get", "import_job"),
     "ledger-import-api": ("post", None),
+    "ledger-import-formats": ("get", None),
+    "ledger-import-sample": ("get", None),
     # setup pages (creditcontrol/setup_views.py) and the bulk assignment of customers to a controller
     "setup": ("get", None),
     "setup-users": ("get", None),
@@ -167,6 +169,8 @@ CONTROLLER_SCOPE: dict[str, str] = {
     "work-date": "shared",  # one's own work date
     "branch-context": "shared",  # one's own branch context
     "work-date-api": "shared",
+    "ledger-import-formats": "shared",  # the import formats and their sample files: no customer's
+    "ledger-import-sample": "shared",
     # writes that name customers in their body
     "credit-list-recalculate": "refused",
     "aging-recalculation-start": "refused",
