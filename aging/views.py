@@ -8,6 +8,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from creditcontrol.errors import DomainError
+from creditcontrol.formats import day_text
 from creditcontrol.models import Role
 from creditcontrol.pages import TenantPageMixin
 
@@ -106,6 +107,7 @@ class RecalculationProgressView(TenantPageMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         recalculation_runs_settle()
         context["run"] = get_object_or_404(RecalculationRun.objects.all(), pk=kwargs["pk"])
+        context["poll"] = True  # the answer also swaps the run's row in the history (out of band)
         return context
 
 
@@ -135,5 +137,5 @@ class WorkDateView(TenantPageMixin, View):
         if chosen is None:
             messages.success(request, "Work date cleared: you work as of today.")
         else:
-            messages.success(request, f"Work date set to {chosen.isoformat()}.")
+            messages.success(request, f"Work date set to {day_text(chosen)}.")
         return redirect(back)

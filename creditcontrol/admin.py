@@ -19,6 +19,7 @@ class TenantAdmin(admin.ModelAdmin):
         "local_currency",
         "time_zone",
         "country",
+        "language",
         "controllers_own_customers_only",
     ]
     list_filter = ["controllers_own_customers_only"]

@@ -86,37 +86,65 @@ def line_chart_svg(
     height: int = 160,
     colour: str = "#1f5fbf",
 ) -> str:
-    """One series over time: points are (x label, value or None for a gap)."""
+    """One series over time: points are (x label, value or None for a gap).
+
+    Every point is a marker with its label and value as a tooltip; a point with no neighbour to draw a
+    line to (the only one so far, or one between gaps) also shows its value, or the chart would look empty.
+    """
     known = [v for _, v in points if v is not None]
     if not known:
         return ""
-    pad_left, pad_bottom, pad_top = 50, 20, 10
+    pad_left, pad_bottom, pad_top = 50, 20, 18
     top, bottom = max(known), min(known)
     span = (top - bottom) or Decimal(1)
     plot_w, plot_h = width - pad_left - 10, height - pad_top - pad_bottom
     step = plot_w / max(len(points) - 1, 1)
 
+    def x(index: int) -> float:
+        return pad_left + (plot_w / 2 if len(points) == 1 else index * step)
+
     def y(value) -> float:
+        if top == bottom:  # one value (or one repeated): a level line across the middle
+            return pad_top + plot_h / 2
         return pad_top + float((top - value) / span) * plot_h
+
+    def known_at(index: int) -> bool:
+        return 0 <= index < len(points) and points[index][1] is not None
 
     path, move = [], "M"
     for index, (_, value) in enumerate(points):
         if value is None:
             move = "M"
             continue
-        path.append(f"{move}{pad_left + index * step:.1f},{y(value):.1f}")
+        path.append(f"{move}{x(index):.1f},{y(value):.1f}")
         move = "L"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{escape(label)}">',
         f'<text x="{pad_left - 6}" y="{y(top) + 4:.1f}" text-anchor="end" font-size="10" fill="#6b7280">{top:,.1f}</text>',
-        f'<text x="{pad_left - 6}" y="{y(bottom) + 4:.1f}" text-anchor="end" font-size="10" fill="#6b7280">'
-        f"{bottom:,.1f}</text>",
-        f'<path d="{" ".join(path)}" fill="none" stroke="{colour}" stroke-width="2"/>',
     ]
-    for index in {0, len(points) - 1}:
+    if bottom != top:
         parts.append(
-            f'<text x="{pad_left + index * step:.1f}" y="{height - 4}" text-anchor="middle" font-size="10" '
+            f'<text x="{pad_left - 6}" y="{y(bottom) + 4:.1f}" text-anchor="end" font-size="10" fill="#6b7280">'
+            f"{bottom:,.1f}</text>"
+        )
+    parts.append(f'<path d="{" ".join(path)}" fill="none" stroke="{colour}" stroke-width="2"/>')
+    for index, (point_label, value) in enumerate(points):
+        if value is None:
+            continue
+        alone = not known_at(index - 1) and not known_at(index + 1)
+        parts.append(
+            f'<circle cx="{x(index):.1f}" cy="{y(value):.1f}" r="{5 if alone else 2.5}" fill="{colour}">'
+            f"<title>{escape(point_label)}: {value:,.1f}</title></circle>"
+        )
+        if alone:
+            parts.append(
+                f'<text x="{x(index):.1f}" y="{y(value) - 10:.1f}" text-anchor="middle" font-size="16" '
+                f'font-weight="600" fill="{colour}" class="point-value">{value:,.1f}</text>'
+            )
+    for index in sorted({0, len(points) - 1}):
+        parts.append(
+            f'<text x="{x(index):.1f}" y="{height - 4}" text-anchor="middle" font-size="10" '
             f'fill="#6b7280">{escape(points[index][0])}</text>'
         )
     parts.append("</svg>")

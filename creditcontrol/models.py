@@ -8,6 +8,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from .formats import DEFAULT_LANGUAGE, Language
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -22,6 +24,15 @@ class Tenant(models.Model):
     )
     time_zone = models.CharField(max_length=64, default="Europe/London", validators=[validate_time_zone])
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 country code")
+    # How amounts and dates are written and read on the pages and PDFs (creditcontrol.formats); the
+    # API, exports and import files keep machine formats whatever it says.
+    language = models.CharField(
+        max_length=8,
+        choices=Language.choices,
+        default=DEFAULT_LANGUAGE,
+        help_text="How pages and PDFs write and read amounts and dates; the API and exports keep 1234.56 "
+        "and ISO dates.",
+    )
     # Days after a promised payment date that a payment still keeps the promise (interactions).
     promise_grace_days = models.PositiveIntegerField(default=0)
     # A credit controller sees and changes only the customers assigned to them (and those assigned to

@@ -31,7 +31,7 @@ class TenantPageMixin(LoginRequiredMixin):
             raise PermissionDenied
         needed = self.read_role if request.method in ("GET", "HEAD", "OPTIONS") else self.write_role
         if not role_at_least(request.membership.role, needed):
-            raise PermissionDenied("Your role does not allow this.")
+            raise PermissionDenied(role_refusal(request.membership.role, needed))
         return super().dispatch(request, *args, **kwargs)
 
     @property
@@ -40,6 +40,28 @@ class TenantPageMixin(LoginRequiredMixin):
 
     def can(self, role: str) -> bool:
         return role_at_least(self.request.membership.role, role)
+
+
+def role_refusal(role: str, needed: str) -> str:
+    """Why a member may not do something, in words that say what they can do instead."""
+    if role == Role.VIEWER:
+        return (
+            "You are a viewer here: you can read every page but not change anything. "
+            "Ask a tenant admin for the credit controller role to work customers."
+        )
+    return f"This needs the {Role(needed).label} role or above; yours is {Role(role).label}."
+
+
+def permission_denied(request, exception=None):
+    """Every page's answer to a role that may not do something (the root URLconf's `handler403`): the
+    styled error page with the reason, or for htmx the reason in the page's error area; status 403
+    either way. The API answers DRF's JSON 403 itself and never gets here."""
+    message = str(exception or "") or "You may not do this here."
+    context = {"page_error": message, "page_error_problems": []}
+    if request.headers.get("HX-Request") == "true":  # base.html's htmx-config lets a 403 be swapped
+        response = render(request, "_page_errors.html", context, status=403)
+        return reswap(retarget(response, PAGE_ERRORS), "innerHTML")
+    return render(request, "page_error.html", context, status=403)
 
 
 def domain_error_problems(error: DomainError) -> list[str]:

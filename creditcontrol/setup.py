@@ -4,6 +4,8 @@ chasing policies and templates."""
 
 from collections.abc import Callable
 
+from .errors import DomainError
+from .formats import Language
 from .models import Tenant
 from .tenancy import tenant_context
 
@@ -22,3 +24,15 @@ def tenant_initialise(tenant: Tenant) -> None:
     with tenant_context(tenant):
         for initialise in _INITIALISERS:
             initialise()
+
+
+def tenant_language_set(*, tenant: Tenant, language: str) -> Tenant:
+    """Choose how the tenant's pages and PDFs write and read amounts and dates (creditcontrol.formats)."""
+    if language not in Language.values:
+        raise DomainError(
+            f"'{language[:20]}' is not one of the formats offered.",
+            details={"language": [f"Choose one of: {', '.join(Language.values)}."]},
+        )
+    tenant.language = language
+    tenant.save(update_fields=["language"])
+    return tenant

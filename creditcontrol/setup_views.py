@@ -1,4 +1,7 @@
-"""The tenant admin's setup pages that belong to the core: the setup index and users and roles."""
+"""The tenant admin's setup pages that belong to the core: the setup index, users and roles, formats."""
+
+import datetime
+from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
@@ -8,8 +11,10 @@ from django.views.generic import TemplateView
 
 from . import members
 from .errors import DomainError
+from .formats import Language, day_text, moment_text, money_text
 from .models import Membership, Role
 from .pages import TenantPageMixin, form_add_domain_error
+from .setup import tenant_language_set
 
 
 class InviteForm(forms.Form):
@@ -19,6 +24,16 @@ class InviteForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
+
+
+EXAMPLE_AMOUNT = Decimal("1234.56")
+EXAMPLE_MOMENT = datetime.datetime(2026, 11, 29, 14, 5, tzinfo=datetime.UTC)
+
+
+class FormatsForm(forms.Form):
+    language = forms.ChoiceField(
+        choices=Language.choices, label="Number and date formats", widget=forms.RadioSelect
+    )
 
 
 class AdminPage(TenantPageMixin):
@@ -106,3 +121,31 @@ class MemberRemoveView(AdminPage, TemplateView):
         else:
             messages.success(request, f"{who} no longer has access to {self.tenant.name}.")
         return redirect("setup-users", tenant_slug=self.tenant.slug)
+
+
+class FormatsView(AdminPage, TemplateView):
+    """The tenant's language and country for numbers and dates: each choice shown with an example."""
+
+    template_name = "setup/formats.html"
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            form=form or FormatsForm(initial={"language": self.tenant.language}),
+            example_amount=money_text(EXAMPLE_AMOUNT, self.tenant.local_currency),
+            example_day=day_text(EXAMPLE_MOMENT.date()),
+            example_moment=moment_text(EXAMPLE_MOMENT),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = FormatsForm(request.POST)
+        if form.is_valid():
+            try:
+                tenant = tenant_language_set(tenant=self.tenant, language=form.cleaned_data["language"])
+            except DomainError as error:
+                form_add_domain_error(form, error)
+            else:
+                messages.success(request, f"Formats set to {tenant.get_language_display()}.")
+                return redirect("setup-formats", tenant_slug=tenant.slug)
+        return self.render_to_response(self.get_context_data(form=form), status=400)

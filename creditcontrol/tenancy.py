@@ -213,5 +213,7 @@ def tenant_context_processor(request):
     return {
         "tenant": getattr(request, "tenant", None),
         "membership": membership,
+        # Whether to offer forms and buttons that change the tenant's data (a page may narrow it further).
+        "can_write": membership is not None and role_at_least(membership.role, Role.CONTROLLER),
         "memberships": Membership.objects.filter(user=request.user).select_related("tenant"),
     }

@@ -1,4 +1,5 @@
-"""Setup pages of the core (mounted under /t/<tenant slug>/setup/): the index, users and roles, sent mail."""
+"""Setup pages of the core (mounted under /t/<tenant slug>/setup/): the index, users and roles, formats,
+sent mail."""
 
 from django.urls import path
 
@@ -9,6 +10,7 @@ urlpatterns = [
     path("users/", setup_views.MemberListView.as_view(), name="setup-users"),
     path("users/<int:pk>/role/", setup_views.MemberRoleView.as_view(), name="setup-user-role"),
     path("users/<int:pk>/remove/", setup_views.MemberRemoveView.as_view(), name="setup-user-remove"),
+    path("formats/", setup_views.FormatsView.as_view(), name="setup-formats"),
     path("mail/", sent_mail_views.SentMailListView.as_view(), name="setup-sent-mail"),
     path("mail/<str:key>/", sent_mail_views.SentMessageView.as_view(), name="setup-sent-message"),
 ]

@@ -81,6 +81,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             "email",
             "phone",
             "address",
+            "city",
             "country",
             "tags",
             "custom_fields",

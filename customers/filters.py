@@ -30,7 +30,11 @@ class CustomerFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         value = value.strip()
-        return queryset.filter(Q(code__iexact=value) | Q(name__icontains=value)) if value else queryset
+        return (
+            queryset.filter(Q(code__iexact=value) | Q(name__icontains=value) | Q(city__icontains=value))
+            if value
+            else queryset
+        )
 
     def by_tag(self, queryset, name, value):
         return queryset.filter(tags__contains=[value])

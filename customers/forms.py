@@ -2,10 +2,12 @@
 
 from django import forms
 
+from creditcontrol.formats import AmountField, AmountTextField
+
 
 class CreditLimitReviewForm(forms.Form):
     no_limit = forms.BooleanField(required=False, label="No limit")
-    new_limit_lcy = forms.DecimalField(
+    new_limit_lcy = AmountField(
         required=False, max_digits=18, decimal_places=2, min_value=0, label="New credit limit"
     )
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Reason")
@@ -51,12 +53,13 @@ class EntryIdsField(forms.Field):
 
 
 class RecordPaymentForm(forms.Form):
-    """A payment received, as typed. The amounts stay text here: `ledger.services.payment_record` parses
-    them strictly, with the messages the API gives too (1e3, 12,50 and -50 are refused there, once)."""
+    """A payment received, as typed. The amounts are read in the tenant's format (`1.234,56` for a German
+    tenant) and handed on as machine text: `ledger.services.payment_record` then parses them strictly,
+    with the messages the API gives too (1e3 and -50 are refused there, once)."""
 
-    amount = forms.CharField(max_length=100, label="Amount")
+    amount = AmountTextField(max_length=100, label="Amount")
     # Only for a payment in a foreign currency: the amount in local currency at the posting rate.
-    amount_lcy = forms.CharField(required=False, max_length=100, label="Amount in LCY")
+    amount_lcy = AmountTextField(required=False, max_length=100, label="Amount in LCY")
     currency_code = forms.CharField(required=False, max_length=3, label="Currency")
     posting_date = forms.DateField(label="Posting date")
     document_no = forms.CharField(max_length=40, label="Reference")

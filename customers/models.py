@@ -94,6 +94,9 @@ class Customer(TenantOwned):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     address = models.TextField(blank=True)
+    # Its own column (not a line of the address) so search can find it and tell namesakes apart; the
+    # database default lets set-based inserts (imports, the demo) leave it out.
+    city = models.CharField(max_length=100, blank=True, default="", db_default="")
     country = models.CharField(max_length=2, blank=True)
     tags = ArrayField(models.CharField(max_length=40), default=list, blank=True)
     custom_fields = models.JSONField(default=dict, blank=True)

@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
+from creditcontrol.formats import AmountField
 from creditcontrol.tenancy import current_tenant
 from customers.models import Contact
 
@@ -28,7 +29,7 @@ class InteractionForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     description = forms.CharField(max_length=250, widget=forms.TextInput(attrs=COUNTED))
-    contact = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False)
+    contact = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False, empty_label="None")
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     next_interaction_date = forms.DateField(
         required=False,
@@ -58,7 +59,7 @@ class UpdateEntriesForm(forms.Form):
         queryset=StatusCode.objects.none(), required=False, empty_label="(none)"
     )
     promised_full_amount = forms.BooleanField(required=False, label="Full amount")
-    promised_amount = forms.DecimalField(
+    promised_amount = AmountField(
         required=False, max_digits=18, decimal_places=2, label="Promised payment amount"
     )
     promised_payment_date = forms.DateField(
@@ -71,7 +72,9 @@ class UpdateEntriesForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         label="Resolution target date",
     )
-    query_resolution_by = UserChoiceField(queryset=None, required=False, label="Resolution by")
+    query_resolution_by = UserChoiceField(
+        queryset=None, required=False, label="Resolution by", empty_label="Nobody"
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -85,7 +88,7 @@ class ToDoForm(forms.Form):
     )
     description = forms.CharField(max_length=250, widget=forms.TextInput(attrs=COUNTED))
     due_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    assigned_to = UserChoiceField(queryset=None, required=False, label="Assigned to")
+    assigned_to = UserChoiceField(queryset=None, required=False, label="Assigned to", empty_label="Nobody")
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
     def __init__(self, *args, **kwargs):

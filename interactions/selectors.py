@@ -8,9 +8,10 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 
+from creditcontrol.formats import day_text, money_text
 from creditcontrol.tenancy import current_tenant
 from customers.models import CreditLimitChange
 from ledger.models import Application, LedgerEntry
@@ -115,6 +116,7 @@ def interaction_selection_totals(*, interaction: Interaction) -> dict:
     totals = selected.aggregate(
         count=Count("id"),
         currencies=Count("currency_code", distinct=True),
+        currency=Min("currency_code"),
         remaining=Sum("remaining_amount"),
         remaining_lcy=Sum("remaining_amount_lcy"),
     )
@@ -122,6 +124,8 @@ def interaction_selection_totals(*, interaction: Interaction) -> dict:
     return {
         "count": totals["count"],
         "remaining_amount": (totals["remaining"] or zero) if totals["currencies"] <= 1 else None,
+        # The one currency of the selection (None for none or several), to write beside the amount.
+        "currency": totals["currency"] if totals["currencies"] == 1 else None,
         "remaining_amount_lcy": totals["remaining_lcy"] or zero,
     }
 
@@ -211,6 +215,7 @@ def customer_timeline(*, customer_id: int, limit: int = 200) -> list[dict]:
     `title`, `detail`, and the object (`interaction`, `todo`, `promise`, `entry`, `application`, `change`).
     """
     tz = zoneinfo.ZoneInfo(current_tenant().time_zone)
+    currency = current_tenant().local_currency
     events = []
     for i in Interaction.objects.filter(customer_id=customer_id).select_related("controller", "contact")[
         :limit
@@ -234,7 +239,7 @@ def customer_timeline(*, customer_id: int, limit: int = 200) -> list[dict]:
             {
                 "at": _at(t.created_at, tz),
                 "kind": "todo",
-                "title": f"To-do: {t.description} (due {t.due_date.isoformat()})",
+                "title": f"To-do: {t.description} (due {day_text(t.due_date)})",
                 "detail": t.notes,
                 "who": t.assigned_to.username if t.assigned_to else "",
                 "todo": t,
@@ -257,9 +262,9 @@ def customer_timeline(*, customer_id: int, limit: int = 200) -> list[dict]:
             {
                 "at": _at(p.created_at, tz),
                 "kind": "promise",
-                "title": f"Promise to pay {p.promised_amount:,.2f} {p.currency_code}{full} by "
-                f"{p.promised_payment_date.isoformat()}: {p.get_status_display().lower()}",
-                "detail": f"Received so far {p.paid_amount:,.2f} {p.currency_code}",
+                "title": f"Promise to pay {money_text(p.promised_amount, p.currency_code)}{full} by "
+                f"{day_text(p.promised_payment_date)}: {p.get_status_display().lower()}",
+                "detail": f"Received so far {money_text(p.paid_amount, p.currency_code)}",
                 "who": p.controller.username if p.controller else "",
                 "promise": p,
             }
@@ -269,7 +274,7 @@ def customer_timeline(*, customer_id: int, limit: int = 200) -> list[dict]:
             {
                 "at": _at(e.posting_date, tz),
                 "kind": "posting",
-                "title": f"{e.get_document_type_display()} {e.document_no} posted: {e.amount:,.2f} {e.currency_code}",
+                "title": f"{e.get_document_type_display()} {e.document_no} posted: {money_text(e.amount, e.currency_code)}",
                 "detail": e.description,
                 "who": "",
                 "entry": e,
@@ -281,21 +286,21 @@ def customer_timeline(*, customer_id: int, limit: int = 200) -> list[dict]:
         .order_by("-posting_date", "-id")[:limit]
     )
     for a in applications:
-        undone = f" (undone {a.undone_on.isoformat()})" if a.undone_on else ""
+        undone = f" (undone {day_text(a.undone_on)})" if a.undone_on else ""
         events.append(
             {
                 "at": _at(a.posting_date, tz),
                 "kind": "application",
                 "title": f"{a.applying_entry.document_no} applied to {a.applied_entry.document_no}: "
-                f"{a.amount:,.2f}{undone}",
+                f"{money_text(a.amount, a.applied_entry.currency_code)}{undone}",
                 "detail": "",
                 "who": "",
                 "application": a,
             }
         )
     for c in CreditLimitChange.objects.filter(customer_id=customer_id).select_related("changed_by")[:limit]:
-        old = "no limit" if c.old_limit_lcy is None else f"{c.old_limit_lcy:,.2f}"
-        new = "no limit" if c.new_limit_lcy is None else f"{c.new_limit_lcy:,.2f}"
+        old = "no limit" if c.old_limit_lcy is None else money_text(c.old_limit_lcy, currency)
+        new = "no limit" if c.new_limit_lcy is None else money_text(c.new_limit_lcy, currency)
         events.append(
             {
                 "at": _at(c.changed_at, tz),

@@ -13,6 +13,7 @@ from django.views.generic import TemplateView
 
 from creditcontrol.errors import DomainError
 from creditcontrol.exports import attachment
+from creditcontrol.formats import day_text, moment_text
 from creditcontrol.models import Role
 from creditcontrol.pages import TenantPageMixin, form_add_domain_error
 from creditcontrol.timeline import timeline_notes
@@ -41,6 +42,11 @@ def _ids(values) -> list[int]:
         raise Http404("Not an id.") from None
 
 
+def page_caption(interaction) -> str:
+    """The interaction's caption as pages write it: its date-time in the tenant's format and zone."""
+    return f"{interaction.customer.name} · {moment_text(interaction.occurred_at)} · {interaction.description}"
+
+
 class InteractionListView(TenantPageMixin, TemplateView):
     template_name = "interactions/list.html"
 
@@ -61,6 +67,7 @@ class InteractionCreateView(TenantPageMixin, TemplateView):
     entries), or ?customers=<id>&customers=<id> for one interaction per customer (from the credit list)."""
 
     template_name = "interactions/create.html"
+    read_role = Role.CONTROLLER  # a form to write with: a viewer is not offered it (creditcontrol.pages)
 
     def _target(self, data):
         customer_ids = _ids(data.getlist("customers"))
@@ -125,7 +132,7 @@ class InteractionCreateView(TenantPageMixin, TemplateView):
                 interaction = services.interaction_create(
                     customer=customer, user=request.user, entry_ids=entry_ids or None, **header
                 )
-                messages.success(request, f"Interaction created: {interaction.caption()}.")
+                messages.success(request, f"Interaction created: {page_caption(interaction)}.")
                 return redirect("interaction", tenant_slug=self.tenant.slug, pk=interaction.pk)
             except DomainError as error:
                 form_add_domain_error(form, error)
@@ -153,7 +160,7 @@ class InteractionDetailView(TenantPageMixin, TemplateView):
             status_code = getattr(update_form, "cleaned_data", {}).get("status_code")
         context.update(
             interaction=interaction,
-            caption=interaction.caption(timezone.get_current_timezone()),
+            caption=page_caption(interaction),
             lines=selectors.interaction_lines(interaction=interaction),
             totals=selectors.interaction_selection_totals(interaction=interaction),
             header_form=header_form
@@ -228,7 +235,7 @@ class UpdateEntriesView(InteractionDetailView):
                 code = data["status_code"].code if data["status_code"] else "no status code"
                 text = f"{len(result['entries'])} entries updated: {code}."
                 if result["todos"]:
-                    raised = "; ".join(f"{t.description} ({t.due_date.isoformat()})" for t in result["todos"])
+                    raised = "; ".join(f"{t.description} ({day_text(t.due_date)})" for t in result["todos"])
                     text += f" To-do{'s' if len(result['todos']) > 1 else ''}: {raised}."
                 messages.success(request, text)
                 return redirect("interaction", tenant_slug=self.tenant.slug, pk=interaction.pk)
@@ -285,6 +292,7 @@ class ToDoCreateView(TenantPageMixin, TemplateView):
     """A manual to-do or note reminder on a customer: ?customer=<id>."""
 
     template_name = "interactions/todo_form.html"
+    read_role = Role.CONTROLLER  # a form to write with: a viewer is not offered it
 
     def get_customer(self):
         raw = self.request.POST.get("customer") or self.request.GET.get("customer") or ""
@@ -312,7 +320,7 @@ class ToDoCreateView(TenantPageMixin, TemplateView):
             try:
                 todo = services.todo_create(customer=customer, user=request.user, **form.cleaned_data)
                 messages.success(
-                    request, f"To-do created: {todo.description} (due {todo.due_date.isoformat()})."
+                    request, f"To-do created: {todo.description} (due {day_text(todo.due_date)})."
                 )
                 return redirect(reverse("todos", kwargs={"tenant_slug": self.tenant.slug}) + "?owner=all")
             except DomainError as error:

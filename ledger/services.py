@@ -17,7 +17,7 @@ from django.db.models import F, Min, Sum
 from django.db.models.functions import Abs
 from django.utils import timezone
 
-from creditcontrol import bounds, changes
+from creditcontrol import bounds, changes, formats
 from creditcontrol.errors import DomainError
 from creditcontrol.sql import ID_MAX
 from creditcontrol.tenancy import current_tenant
@@ -318,7 +318,8 @@ LCY_RATE_TOLERANCE = Decimal(10)
 AMOUNT_REQUIRED = "This field is required."
 AMOUNT_NOT_A_NUMBER = "Enter a number."
 AMOUNT_EXPONENT = "Write the amount out in digits (1000.00): an exponent such as 1e3 is not accepted."
-# No tenant has a locale or decimal-separator setting yet: amounts are written with a decimal point.
+# The API and import files write amounts with a decimal point whatever the tenant's locale; pages read the
+# tenant's format first (`amount_parse(..., local=True)`, creditcontrol.formats.amount_delocalise).
 AMOUNT_COMMA = "Use a point as the decimal separator (12.50, not 12,50), and no thousands separators."
 AMOUNT_NOT_POSITIVE = "Ensure this value is greater than or equal to 0.01."
 AMOUNT_DECIMALS = "Ensure that there are no more than 2 decimal places."
@@ -330,13 +331,21 @@ _EXPONENT_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][+-]?[0-9
 _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 
 
-def amount_parse(value) -> tuple[Decimal | None, str | None]:
+def amount_parse(value, *, local: bool = False) -> tuple[Decimal | None, str | None]:
     """A payment amount as typed (text) or given (Decimal, int): (the amount, None) or (None, the message).
 
     Strict, because a wrong amount posted is worse than one refused: plain digits with a decimal point, at
     most 2 decimals, more than zero, within `creditcontrol.bounds`. `1e3` is not 1,000.00 and `12,50` is
     not 12.50 (nor 1,250.00).
+
+    `local=True` is for text typed on a page: it is first read in the current tenant's format, so a German
+    tenant's `1.234,56` and `12,50` and an English tenant's `1,234.56` are amounts, and text that fits
+    that does not fit that format is refused with an example of the tenant's format.
     """
+    if local and isinstance(value, str) and value.strip():
+        value, problem = formats.amount_delocalise(value)
+        if problem:
+            return None, problem
     if isinstance(value, bool) or value is None:
         return None, AMOUNT_REQUIRED if value is None else AMOUNT_NOT_A_NUMBER
     if isinstance(value, float):
@@ -370,7 +379,8 @@ def amount_parse(value) -> tuple[Decimal | None, str | None]:
 
 
 def _money(amount: Decimal) -> str:
-    return f"{amount:,.2f}"
+    # The summary is read by a person (page message, API answer): in the tenant's number format.
+    return formats.number_text(amount)
 
 
 @dataclass(frozen=True)

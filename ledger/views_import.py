@@ -1,13 +1,14 @@
 """Pages of the ERP imports: upload a file, then watch its progress and read the result (or the errors)."""
 
 from django import forms
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 
 from creditcontrol.models import Role
 from creditcontrol.pages import TenantPageMixin
 
+from .imports.guide import guide, guides
 from .imports.jobs import import_job_start, job_get
 
 KIND_CHOICES = [
@@ -76,3 +77,24 @@ class ImportProgressView(ImportJobView):
     """The fragment the job page polls every second until the import is done."""
 
     template_name = "ledger/import_progress.html"
+
+
+class ImportFormatsView(TenantPageMixin, TemplateView):
+    """The import formats: each file's columns and what they mean, with a sample file of each to download."""
+
+    template_name = "ledger/import_formats.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "guides": guides()}
+
+
+class ImportSampleView(TenantPageMixin, View):
+    """A sample file of one kind: the full header and a few rows that import as they are."""
+
+    def get(self, request, *args, **kwargs):
+        sample = guide(kwargs["kind"])
+        if sample is None:
+            raise Http404("No such import format.")
+        response = HttpResponse(sample.sample, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{sample.filename}"'
+        return response

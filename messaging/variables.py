@@ -11,6 +11,7 @@ import datetime
 import re
 from decimal import Decimal
 
+from creditcontrol.formats import day_text, money_text
 from customers.models import Contact, Customer
 
 from .statements import Statement
@@ -25,11 +26,11 @@ CATALOGUE: dict[str, str] = {
     "customer.address": "The customer's address",
     "contact.name": "The contact the message goes to (else the customer's name)",
     "contact.email": "The contact's e-mail address",
-    "balance": "The balance per currency, e.g. 1,234.56 EUR",
+    "balance": "The balance per currency, e.g. 1,234.56 EUR (in your number format)",
     "overdue": "The overdue balance per currency",
     "open_items": "The open items as a table: document no., dates, amount, remaining, days overdue",
     "overdue_items": "The overdue items only, as a table",
-    "as_of": "The statement's date",
+    "as_of": "The statement's date (in your date format)",
     "today": "Today's date",
     "controller.name": "The customer's credit controller",
     "controller.email": "The controller's e-mail address",
@@ -59,11 +60,11 @@ def render(text: str, values: dict[str, str]) -> str:
 
 
 def money(amount: Decimal, currency: str) -> str:
-    return f"{amount:,.2f} {currency}"
+    return money_text(amount, currency)
 
 
 def day(value: datetime.date | None) -> str:
-    return value.isoformat() if value else ""
+    return day_text(value)
 
 
 def _per_currency(statement: Statement, figure: str) -> str:

@@ -35,6 +35,7 @@ DEMO_TENANTS = [
         "local_currency": "GBP",
         "time_zone": "Europe/London",
         "country": "GB",
+        "language": "en-gb",
         "foreign": ["EUR", "USD"],
     },
     {
@@ -43,6 +44,7 @@ DEMO_TENANTS = [
         "local_currency": "EUR",
         "time_zone": "Europe/Berlin",
         "country": "DE",
+        "language": "de-de",  # pages write and read 1.234,56 EUR and 29.11.2026
         "foreign": ["GBP", "CHF"],
     },
 ]
@@ -258,8 +260,8 @@ _SEED_STEPS = [
         "customers",
         """
         INSERT INTO customers_customer (tenant_id, code, name, customer_type, group_id, branch_id, currency_code,
-               payment_terms_id, credit_limit_lcy, blocked, hold_all, controller_id, email, phone, address, country,
-               tags, custom_fields, created_at, updated_at)
+               payment_terms_id, credit_limit_lcy, blocked, hold_all, controller_id, email, phone, address, city,
+               country, tags, custom_fields, created_at, updated_at)
         SELECT %(tenant)s,
                'C' || lpad(i::text, 6, '0'),
                (ARRAY['Acme','Baker','Castle','Delta','Evergreen','Falcon','Granite','Harbour','Ironside','Juniper',
@@ -277,7 +279,10 @@ _SEED_STEPS = [
                i %% 97 = 0, i %% 211 = 0,
                (%(controllers)s::int[])[1 + i %% cardinality(%(controllers)s::int[])],
                'accounts' || i || '@example.com', '+44 20 7946 ' || lpad((i %% 10000)::text, 4, '0'),
-               i || ' High Street', 'GB',
+               i || ' High Street',
+               (ARRAY['London','Leeds','Manchester','Bristol','Glasgow','Cardiff','Birmingham','Norwich','York',
+                      'Exeter','Leicester'])[1 + i %% 11],
+               'GB',
                CASE WHEN i %% 17 = 0 THEN ARRAY['key-account'] ELSE ARRAY[]::varchar[] END,
                '{}'::jsonb, now(), now()
           FROM generate_series(1, %(customers)s) AS i

@@ -26,6 +26,8 @@ tenant_api = [
     path("", include("interactions.urls_api")),
 ]
 
+handler403 = "creditcontrol.pages.permission_denied"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),

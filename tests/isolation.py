@@ -112,11 +112,14 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "ledger-import-job": ("get", "import_job"),
     "ledger-import-progress": ("get", "import_job"),
     "ledger-import-api": ("post", None),
+    "ledger-import-formats": ("get", None),
+    "ledger-import-sample": ("get", None),
     # setup pages (creditcontrol/setup_views.py) and the bulk assignment of customers to a controller
     "setup": ("get", None),
     "setup-users": ("get", None),
     "setup-user-role": ("post", "membership"),
     "setup-user-remove": ("post", "membership"),
+    "setup-formats": ("get", None),
     "customers-assign": ("post", None),
     "customer-contact-new": ("post", "customer"),
     "contact-edit": ("post", "contact"),
@@ -178,6 +181,8 @@ CONTROLLER_SCOPE: dict[str, str] = {
     "work-date": "shared",  # one's own work date
     "branch-context": "shared",  # one's own branch context
     "work-date-api": "shared",
+    "ledger-import-formats": "shared",  # the import formats and their sample files: no customer's
+    "ledger-import-sample": "shared",
     # writes that name customers in their body
     "credit-list-recalculate": "refused",
     "aging-recalculation-start": "refused",
@@ -194,6 +199,7 @@ CONTROLLER_SCOPE: dict[str, str] = {
     "setup-users": "role",
     "setup-user-role": "role",
     "setup-user-remove": "role",
+    "setup-formats": "role",
     "customers-assign": "role",  # a manager's or an admin's
     "setup-branches": "role",
     "setup-branch": "role",

@@ -16,6 +16,8 @@ from django.utils.safestring import mark_safe
 
 from aging.models import AgingBand, AgingBasis, CustomerStatistics
 from creditcontrol.bounds import TOTAL_MONEY
+from creditcontrol.formats import current_language, day_text, money_text, number_text
+from creditcontrol.tenancy import current_tenant
 from ledger.models import LedgerEntry
 
 # Not a stored figure: the open queried entries' remaining amount (LCY), summed as the list is read.
@@ -223,8 +225,9 @@ def cells_html(statistics: CustomerStatistics, columns: list[Column], links: Ent
     """One row's figure cells as the page writes them. Built here, once per cell: the same markup from
     the template took some ten nodes a cell, 45 ms of a 70 ms page of 50 rows."""
     cells = []
+    language, currency = current_language(), current_tenant().local_currency
     for column in columns:
-        display = cell_display(statistics, column)
+        display = cell_display(statistics, column, language=language, currency=currency)
         if column.kind == "status":
             inner = "".join(
                 f'<span class="badge {"good" if status == "OK" else "bad"}">{escape(status)}</span> '
@@ -258,17 +261,22 @@ def cell_text(statistics: CustomerStatistics, column: Column) -> str:
     return "" if value is None else str(value)
 
 
-def cell_display(statistics: CustomerStatistics, column: Column) -> str | list[str]:
-    """A cell as the page prints it (formatted here once: the template only writes it out)."""
+def cell_display(
+    statistics: CustomerStatistics, column: Column, *, language: str, currency: str
+) -> str | list[str]:
+    """A cell as the page prints it, in the tenant's formats (formatted here once: the template only writes
+    it out). Money is in local currency (`currency`); the export writes `cell_text`, machine formats."""
     value = cell_value(statistics, column)
     if column.kind == "status" or isinstance(value, str):
         return value
     if value is None:
         return "—"
     if column.kind == "money":
-        return f"{value:,.2f}"
+        return money_text(value, currency, language=language)
     if isinstance(value, datetime.date):
-        return value.isoformat()
+        return day_text(value, language=language)
+    if isinstance(value, Decimal | int):
+        return number_text(value, None, language=language)
     return str(value)
 
 

@@ -6,6 +6,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from creditcontrol.api_sections import TAG_LIST
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -71,6 +73,8 @@ TEMPLATES = [
                 "creditcontrol.tenancy.tenant_context_processor",
                 "aging.context.work_date_context",
             ],
+            # |money, |number, |day and |moment: the one format of amounts and dates on every page.
+            "builtins": ["creditcontrol.templatetags.formats"],
         },
     },
 ]
@@ -191,6 +195,8 @@ SECURE_CSP_PATH_OVERRIDES = {
 }
 
 LANGUAGE_CODE = "en-gb"
+# Amounts and dates on pages follow the tenant's locale (Tenant.language, creditcontrol.formats), not
+# the active language: the pages' words are English for every tenant.
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -199,6 +205,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "creditcontrol" / "static"]
 MEDIA_ROOT = VAR_DIR / "media"
+
+# The empty choice of every filter's select says what it means, not "---------".
+FILTERS_EMPTY_CHOICE_LABEL = "Any"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -220,13 +229,20 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "creditcontrol.api.Pagination",
     "PAGE_SIZE": 100,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "creditcontrol.schema.TenantAutoSchema",
     "EXCEPTION_HANDLER": "creditcontrol.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Credit control API",
-    "DESCRIPTION": "Tenant-scoped API: every path starts with /api/t/<tenant slug>/.",
+    # Markdown: the path in backticks, or the docs page would read <tenant slug> as an HTML tag.
+    "DESCRIPTION": (
+        "Tenant-scoped API: every path starts with `/api/t/{tenant_slug}/`, where `{tenant_slug}` is the "
+        "tenant's slug (the `alpha` of `/api/t/alpha/customers/`). Sign in with an API token "
+        "(`Authorization: Bearer cc_…`) or a browser session; the tenant comes from the path, never "
+        "from a request body."
+    ),
+    "TAGS": TAG_LIST,
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -180,6 +180,7 @@ def clean_customer(row: dict[str, str]) -> list[str | None]:
         email,
         text("phone", row.get("phone", ""), max_length=40),
         text("address", row.get("address", ""), max_length=2000),
+        text("city", row.get("city", ""), max_length=100),
         country,
         "|".join(tags),
     ]
@@ -198,6 +199,7 @@ _CUSTOMER_OPTIONAL = (
     "email",
     "phone",
     "address",
+    "city",
     "country",
     "tags",
 )
@@ -222,6 +224,7 @@ CUSTOMERS = Format(
         "email": "text",
         "phone": "text",
         "address": "text",
+        "city": "text",
         "country": "text",
         "tags": "text",
     },

@@ -118,6 +118,7 @@ class CustomersWriter(Writer):
         "email": [("email", "coalesce(s.email, '')")],
         "phone": [("phone", "coalesce(s.phone, '')")],
         "address": [("address", "coalesce(s.address, '')")],
+        "city": [("city", "coalesce(s.city, '')")],
         "country": [("country", "coalesce(s.country, '')")],
         "tags": [
             (

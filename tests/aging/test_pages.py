@@ -1,6 +1,8 @@
 """Pages: aging setup (bands validated, nothing half-written) and recalculation runs with live progress;
 a second tenant gets 404s and sees none of the first tenant's rows."""
 
+import re
+
 import pytest
 
 from aging import services
@@ -102,6 +104,31 @@ def test_runs_page_buttons_progress_and_history(
     assert 'data-status="succeeded"' in progress and "100%" in progress and "hx-trigger" not in progress
     page = admin.get("/t/alpha/aging/recalculations/").content.decode()
     assert f'data-run="{queued.pk}"' in page and "Succeeded" in page
+
+
+def test_the_runs_history_row_follows_the_bar_to_the_finished_state(
+    tenant_a, ledger, make_member, client_for
+):
+    """The poll that sees the run finish also swaps its history row (htmx out of band): no "Running, 0, 0"
+    left under a full bar."""
+    admin = client_for(make_member(tenant_a, Role.ADMIN))
+    with tenant_context(tenant_a):
+        run = services.recalculation_start(kind="all")
+        RecalculationRun.objects.filter(pk=run.pk).update(status="running", progress=40)
+    progress = admin.get(f"/t/alpha/aging/recalculations/{run.pk}/progress/").content.decode()
+    row = f'<tr id="run-row-{run.pk}" data-run="{run.pk}" data-status="running" hx-swap-oob="true">'
+    assert row in progress and 'hx-trigger="every 1s"' in progress
+    with tenant_context(tenant_a):
+        services.recalculate_all(trigger="manual", run_id=run.pk)
+    progress = admin.get(f"/t/alpha/aging/recalculations/{run.pk}/progress/").content.decode()
+    assert "hx-trigger" not in progress and "100%" in progress
+    row = progress[progress.index(f'<tr id="run-row-{run.pk}"') :]
+    cells = [cell.strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    assert 'data-status="succeeded" hx-swap-oob="true"' in row
+    assert (cells[1], cells[7], cells[8], cells[9]) == ("Recalculate All", "4", "18", "Succeeded")
+    # the page itself has no out-of-band row: only the answers to the poll carry one
+    page = admin.get("/t/alpha/aging/recalculations/").content.decode()
+    assert f'id="run-row-{run.pk}"' in page and "hx-swap-oob" not in page
 
 
 def test_second_tenant_gets_404_and_sees_none_of_the_first(

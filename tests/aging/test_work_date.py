@@ -71,7 +71,7 @@ def test_the_credit_list_export_equals_the_page(tenant_a, book, client_for):
             == expected[row["No."]]["overdue_balance_lcy"]
         )
     page = client.get("/t/alpha/customers/credit/?controller=").content.decode()
-    assert f"Credit figures are as of your work date, <strong>{book['work_date']:%Y-%m-%d}</strong>" in page
+    assert f"Credit figures are as of your work date, <strong>{book['work_date']:%d/%m/%Y}</strong>" in page
 
 
 def test_the_kpis_bands_add_up_to_their_ar(tenant_a, book, api_for):
@@ -90,7 +90,7 @@ def test_the_work_date_is_set_and_cleared_from_the_top_bar_and_the_api(tenant_a,
     back = "http://testserver/t/alpha/customers/credit/?balance_lcy__gte=10"
     response = client.post("/t/alpha/work-date/", {"work_date": "2026-10-31"}, HTTP_REFERER=back, follow=True)
     assert response.redirect_chain[0][0] == back
-    assert "Work date set to 2026-10-31." in response.content.decode()
+    assert "Work date set to 31/10/2026." in response.content.decode()
     assert Membership.objects.get(user=book["manager"]).work_date.isoformat() == "2026-10-31"
 
     outside = client.post("/t/alpha/work-date/", {"work_date": "2026-10-31", "next": "https://evil.example/"})
@@ -139,8 +139,8 @@ def test_the_dashboard_ages_as_of_the_work_date(tenant_a, book, client_for):
     overdue = sum(row["overdue_balance_lcy"] for row in expected.values())
     balance = sum(row["balance_lcy"] for row in expected.values())
     html = client_for(book["manager"]).get("/t/alpha/").content.decode()
-    assert f'data-figure="overdue">{overdue:,.2f}<' in html
-    assert f'data-figure="balance">{balance:,.2f}<' in html
+    assert f'data-figure="overdue">{overdue:,.2f} GBP<' in html
+    assert f'data-figure="balance">{balance:,.2f} GBP<' in html
     with tenant_context(tenant_a):
         stored = selectors.tenant_totals()["total_overdue_lcy"]
     assert stored != overdue  # today's stored figure differs: the page did move with the work date
@@ -150,16 +150,16 @@ def test_the_card_and_fact_box_age_as_of_the_work_date(tenant_a, book, client_fo
     client = client_for(book["manager"])
     c1 = book["customers"]["c1"]
     card = client.get(f"/t/alpha/customers/{c1.pk}/").content.decode()
-    assert 'data-figure="overdue">150.00<' in card  # 20 days ago only INV6 was past due
-    assert f"<dt>Figures as of</dt><dd>{book['work_date']:%-d %b %Y}</dd>" in card
+    assert 'data-figure="overdue">150.00 GBP<' in card  # 20 days ago only INV6 was past due
+    assert f"<dt>Figures as of</dt><dd>{book['work_date']:%d/%m/%Y}</dd>" in card
     factbox = client.get(f"/t/alpha/customers/{c1.pk}/factbox/").content.decode()
-    assert '<dt>Overdue</dt><dd class="num">150.00</dd>' in factbox
+    assert '<dt>Overdue</dt><dd class="num">150.00 GBP</dd>' in factbox
 
 
 def test_the_balance_due_report_ages_as_of_the_work_date(tenant_a, book, client_for):
     html = client_for(book["manager"]).get("/t/alpha/customers/balance-due/").content.decode()
     row = html[html.index(f'id="bd-{book["customers"]["c1"].pk}"') :]
-    assert row.index('data-figure="overdue">150.00<') < row.index("</tr>")
+    assert row.index('data-figure="overdue">150.00 GBP<') < row.index("</tr>")
 
 
 def test_the_ledger_counts_days_overdue_as_of_the_work_date(tenant_a, book, api_for):

@@ -50,7 +50,7 @@ def test_with_leeds_chosen_every_page_shows_the_leeds_figures(tenant_a, book, cl
 
     dashboard = client.get(f"{BASE}/").content.decode()
     assert "Branch: <strong" in dashboard and "showing this branch only" in dashboard
-    assert (_figure(dashboard, "balance"), _figure(dashboard, "overdue")) == ("650.00", "400.00")
+    assert (_figure(dashboard, "balance"), _figure(dashboard, "overdue")) == ("650.00 GBP", "400.00 GBP")
     assert (_figure(dashboard, "dso"), _figure(dashboard, "best-dso")) == ("90.00", "34.62")
     with tenant_context(tenant_a):
         cei = selectors.tenant_kpis(as_of=tenant_a.today(), branch_id=book["leeds"].pk)["cei_month_to_date"]
@@ -100,7 +100,7 @@ def test_clearing_the_branch_restores_the_company_figures(tenant_a, book, client
 
     dashboard = client.get(f"{BASE}/").content.decode()
     assert "Branch: <strong" not in dashboard
-    assert (_figure(dashboard, "balance"), _figure(dashboard, "overdue")) == ("1,950.00", "1,700.00")
+    assert (_figure(dashboard, "balance"), _figure(dashboard, "overdue")) == ("1,950.00 GBP", "1,700.00 GBP")
     top = re.search(r'id="top-overdue".*?</table>', dashboard, re.S).group(0)
     assert "1,650.00" in _row(top, "MULTI") and "LONDONER" in top
     with tenant_context(tenant_a):
@@ -134,7 +134,7 @@ def test_a_branch_of_another_tenant_is_no_context(tenant_a, tenant_b, book, clie
     client.post(f"{BASE}/branch/", {"branch": str(foreign.pk)})
     dashboard = client.get(f"{BASE}/").content.decode()
     assert "Branch: <strong" not in dashboard and "Leeds B" not in dashboard
-    assert _figure(dashboard, "balance") == "1,950.00"
+    assert _figure(dashboard, "balance") == "1,950.00 GBP"
 
 
 def test_a_controllers_dashboard_shows_their_customers_and_a_switch_shows_everyone(book, client_for):
@@ -142,13 +142,13 @@ def test_a_controllers_dashboard_shows_their_customers_and_a_switch_shows_everyo
     mine = client.get(f"{BASE}/").content.decode()
     top = re.search(r'id="top-overdue".*?</table>', mine, re.S).group(0)
     assert "MULTI" in top and "LONDONER" not in top
-    assert (_figure(mine, "balance"), _figure(mine, "overdue")) == ("1,650.00", "1,400.00")
+    assert (_figure(mine, "balance"), _figure(mine, "overdue")) == ("1,650.00 GBP", "1,400.00 GBP")
     assert "Show every customer" in mine
 
     everyone = client.get(f"{BASE}/?customers=all").content.decode()
     top = re.search(r'id="top-overdue".*?</table>', everyone, re.S).group(0)
     assert "MULTI" in top and "LONDONER" in top
-    assert _figure(everyone, "balance") == "1,950.00"
+    assert _figure(everyone, "balance") == "1,950.00 GBP"
     assert 'id="controllers"' not in everyone  # the side-by-side table is the manager's
 
 
@@ -173,8 +173,8 @@ def test_a_managers_dashboard_shows_each_controller_side_by_side(book, client_fo
         for name in ("carol", "dave")
     }
     # overdue, customers overdue, open to-dos, overdue to-dos, promises kept, broken, kept rate
-    assert cells["carol"][1:] == ["1,400.00", "1", "1", "1", "1", "1", "50.0%"]
-    assert cells["dave"][1:] == ["300.00", "1", "1", "0", "0", "0", "—"]
+    assert cells["carol"][1:] == ["1,400.00 GBP", "1", "1", "1", "1", "1", "50.0%"]
+    assert cells["dave"][1:] == ["300.00 GBP", "1", "1", "0", "0", "0", "—"]
 
 
 def test_the_managers_table_in_a_branch_context_counts_that_branchs_overdue(book, client_for):
@@ -187,8 +187,8 @@ def test_the_managers_table_in_a_branch_context_counts_that_branchs_overdue(book
     dave = re.findall(
         r"<td[^>]*>([^<]*)</td>", re.search(r'data-controller="dave">.*?</tr>', table, re.S).group(0)
     )
-    assert carol[1:5] == ["400.00", "1", "1", "1"]
-    assert dave[1:5] == ["0.00", "0", "0", "0"]
+    assert carol[1:5] == ["400.00 GBP", "1", "1", "1"]
+    assert dave[1:5] == ["0.00 GBP", "0", "0", "0"]
 
 
 def test_the_demo_data_has_customers_trading_through_several_branches(transactional_db):

@@ -67,11 +67,11 @@ def test_a_controllers_morning_with_money(page, book):
 
     # A work date 20 days back: only SI-1 (due 30 days ago) was overdue then.
     page.goto(f"/t/alpha/customers/{kestrel.pk}/")
-    assert page.locator("[data-figure=overdue]").inner_text() == "720.00"
+    assert page.locator("[data-figure=overdue]").inner_text() == "720.00 GBP"
     page.fill("#work-date-input", (today - datetime.timedelta(days=20)).isoformat())
     page.click(".work-date button:has-text('Set')")
     page.wait_for_url(re.compile(rf"/customers/{kestrel.pk}/$"))
-    assert page.locator("[data-figure=overdue]").inner_text() == "240.00"
+    assert page.locator("[data-figure=overdue]").inner_text() == "240.00 GBP"
     assert page.locator(".work-date-notice").is_visible()
 
     # From the card to the record-payment page: SI-2 is disputed, so not ticked by default.
@@ -103,7 +103,7 @@ def test_a_controllers_morning_with_money(page, book):
         if row.locator("td[data-column=status_code]").count()
     }
     assert set(rows) == {"DISPUTED", ""}
-    target = (today + datetime.timedelta(days=7)).isoformat()
+    target = f"{today + datetime.timedelta(days=7):%d/%m/%Y}"  # the tenant's (en-gb) date format
     assert rows["DISPUTED"].locator("td[data-column=query_resolution_target_date]").inner_text() == target
     ARTEFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTEFACTS / "controllers-money-ledger.png"), full_page=True)

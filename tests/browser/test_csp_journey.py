@@ -67,7 +67,7 @@ def test_every_page_of_a_managers_round_runs_under_the_policy(watched, book):
     page = watched
     sign_in(page, "maria", PASSWORD)
     page.wait_for_url(re.compile(r"/t/alpha/$"))
-    assert page.locator("[data-figure=balance]").inner_text() == "1,400.00"
+    assert page.locator("[data-figure=balance]").inner_text() == "1,400.00 GBP"
     dashboard = _goto(page, "/t/alpha/")
     assert dashboard.headers["content-security-policy"] == build_policy(settings.SECURE_CSP)
     assert dashboard.headers["cache-control"] == "private, no-store"
@@ -101,7 +101,7 @@ def test_every_page_of_a_managers_round_runs_under_the_policy(watched, book):
     harbour_row.locator("input[name=document_no]").fill("BANK-1")
     harbour_row.locator("button:has-text('Record payment')").click()
     page.wait_for_selector(f"#bd-{book['harbour'].pk} [role=status]")
-    assert page.locator(f"#bd-{book['harbour'].pk} [data-figure=balance]").inner_text() == "750.00"
+    assert page.locator(f"#bd-{book['harbour'].pk} [data-figure=balance]").inner_text() == "750.00 GBP"
 
     # A customer card: its timeline comes in by htmx on load.
     _goto(page, f"/t/alpha/customers/{book['harbour'].pk}/")

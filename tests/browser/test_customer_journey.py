@@ -40,17 +40,17 @@ def test_review_a_credit_limit_from_the_customer_card(page, ledger):
     assert rows.count() == 1
     rows.first.locator("a").first.click()
 
-    assert page.locator("[data-figure=balance]").inner_text() == "1,300.00"
+    assert page.locator("[data-figure=balance]").inner_text() == "1,300.00 GBP"
     assert page.locator("[data-figure=credit-limit]").inner_text() == "No limit"
     page.fill("#id_new_limit_lcy", "5000")
     page.fill("#id_note", "Two years of prompt payment")
     page.click("button:has-text('Record review')")
 
-    assert page.locator(".messages").inner_text() == "Credit limit reviewed: 5,000.00."
+    assert page.locator(".messages").inner_text() == "Credit limit reviewed: 5,000.00 GBP."
     assert page.locator("[data-figure=credit-limit]").inner_text() == "5,000.00 GBP"
     history = page.locator("#credit-limit-history tbody tr").first.inner_text()
     assert "maria" in history and "Two years of prompt payment" in history
 
     page.click("text=Open entries (2)")
     assert page.locator("[data-entry]").count() == 2
-    assert page.locator("[data-figure=remaining-total]").inner_text() == "1,300.00"
+    assert page.locator("[data-figure=remaining-total]").inner_text() == "1,300.00 GBP"

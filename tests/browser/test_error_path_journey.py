@@ -53,7 +53,7 @@ def test_a_refused_payment_shows_its_error_in_the_row(page, book):
     row.locator("input[name=amount]").fill("50.00")
     row.locator("button:has-text('Record payment')").click()
     page.wait_for_selector(f"#bd-{book['dollars'].pk} [role=status]")
-    assert page.locator(f"#bd-{book['dollars'].pk} [data-figure=balance]").inner_text() == "40.00"
+    assert page.locator(f"#bd-{book['dollars'].pk} [data-figure=balance]").inner_text() == "40.00 GBP"
 
 
 def test_a_broken_rule_behind_htmx_shows_in_the_page_error_area(page, book):

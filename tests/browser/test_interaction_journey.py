@@ -36,6 +36,9 @@ def ledger(tenant_a, make_member):
 def test_promise_to_pay_from_a_call_closes_its_to_do_when_paid(page, ledger, live_server):
     today = ledger["today"]
     promised_on = (today + datetime.timedelta(days=5)).isoformat()
+    promised_shown = (
+        f"{today + datetime.timedelta(days=5):%d/%m/%Y}"  # as the tenant's (en-gb) pages write it
+    )
     sign_in(page, "carol", PASSWORD)
     page.wait_for_url(re.compile(r"/t/alpha/"))
 
@@ -53,18 +56,18 @@ def test_promise_to_pay_from_a_call_closes_its_to_do_when_paid(page, ledger, liv
     page.click("#interaction-form button[type=submit]")
 
     page.wait_for_url(re.compile(r"/interactions/\d+/$"))
-    assert page.locator("#caption").inner_text().startswith(f"Harbour Foods Ltd · {today.isoformat()} ")
+    assert page.locator("#caption").inner_text().startswith(f"Harbour Foods Ltd · {today:%d/%m/%Y} ")
     selected = page.locator("[data-figure=selected-remaining]")
     selected_lcy = page.locator("[data-figure=selected-remaining-lcy]")
-    assert selected.inner_text() == "1,500.00"
+    assert selected.inner_text() == "1,500.00 GBP"
     page.uncheck("input[aria-label='Select SI-1001']")
     page.wait_for_function(
-        "() => document.querySelector('[data-figure=selected-remaining]').innerText === '300.00'"
+        "() => document.querySelector('[data-figure=selected-remaining]').innerText === '300.00 GBP'"
     )
     assert selected_lcy.inner_text() == "300.00 GBP"
     page.check("input[aria-label='Select SI-1001']")
     page.wait_for_function(
-        "() => document.querySelector('[data-figure=selected-remaining]').innerText === '1,500.00'"
+        "() => document.querySelector('[data-figure=selected-remaining]').innerText === '1,500.00 GBP'"
     )
     assert selected_lcy.inner_text() == "1,500.00 GBP"
 
@@ -78,16 +81,16 @@ def test_promise_to_pay_from_a_call_closes_its_to_do_when_paid(page, ledger, liv
     page.fill("#id_promised_payment_date", promised_on)
     page.click("button:has-text('Update selected entries')")
     assert page.locator(".messages").inner_text() == (
-        f"2 entries updated: PROMISED. To-do: Check promised payment has been received ({promised_on})."
+        f"2 entries updated: PROMISED. To-do: Check promised payment has been received ({promised_shown})."
     )
     rows = page.locator("#lines tbody tr")
-    assert rows.nth(0).locator("[data-field=promised-amount]").inner_text() == "400.00"
-    assert rows.nth(1).locator("[data-field=promised-amount]").inner_text() == "0.00"
+    assert rows.nth(0).locator("[data-field=promised-amount]").inner_text() == "400.00 GBP"
+    assert rows.nth(1).locator("[data-field=promised-amount]").inner_text() == "0.00 GBP"
 
     page.click("nav >> text=To-dos")
     todo = page.locator("#todo-list tbody tr", has_text="Check promised payment has been received")
     assert todo.count() == 1
-    assert todo.locator("td").first.inner_text() == promised_on
+    assert todo.locator("td").first.inner_text() == promised_shown
     assert todo.locator("[data-field=status]").inner_text() == "Open"
 
     response = page.request.post(

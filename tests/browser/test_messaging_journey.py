@@ -9,7 +9,7 @@ import pytest
 from creditcontrol.models import Role
 from tests.browser.conftest import ARTEFACTS, sign_in
 from tests.conftest import PASSWORD
-from tests.messaging.conftest import ledger  # noqa: F401 — the hand-worked ledger
+from tests.messaging.conftest import ledger, three  # noqa: F401 — the hand-worked ledger
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,7 +48,7 @@ def test_a_controller_queues_then_releases_a_statement(page, ledger, make_member
     page.click("button:has-text('Release the ticked')")
     assert page.locator(".messages").inner_text() == "1 message released to send."
     page.click("#message-statuses >> text=Sent")
-    page.click("#messages >> text=Statement of account C001 as of 2026-03-31")
+    page.click("#messages >> text=Statement of account C001 as of 31/03/2026")
     assert page.locator("#message-status").inner_text() == "Sent"
     assert page.locator("#message-documents").inner_text().startswith("statement-C001-2026-03-31.pdf")
     _shot(page, "3_sent")
@@ -92,3 +92,50 @@ def test_an_admin_previews_a_template_and_sets_the_letterhead(page, ledger, make
     page.click("button:has-text('Save')")
     assert page.locator(".messages").inner_text() == "Letterhead saved."
     _shot(page, "5_letterhead")
+
+
+def test_three_customers_contacted_from_the_balance_due_report(page, three, make_member, mail_server):  # noqa: F811
+    from aging.services import recalculate_all
+    from creditcontrol.tenancy import tenant_context
+
+    with tenant_context(three.tenant):
+        recalculate_all(trigger="command")
+    make_member(three.tenant, Role.CONTROLLER, username="cleo")
+    sign_in(page, "cleo", PASSWORD)
+    page.wait_for_url(re.compile(r"/t/alpha/$"))
+    page.click("nav.mainnav >> text=Balance due")
+    for code in ("C001", "C002", "C003"):
+        page.check(f"#balance-due tr:has(a:text-is('{code}')) input[type=checkbox]")
+    page.click("#contact-selected")
+    assert page.locator("h1").inner_text() == "Contact 3 customers"
+    assert page.locator("#contact-summary").inner_text() == "2 will get a message; 1 will be skipped:"
+    assert page.locator("#contact-skipped tbody tr").inner_text() == (
+        "C002 Dockside Traders\tNo e-mail address: neither the customer nor an active contact has one."
+    )
+    page.fill("#id_as_of", "2026-03-31")
+    page.click("button:has-text('Preview')")
+    preview = page.locator("#contact-preview")
+    assert preview.locator("h3").inner_text() == "The first: C001 Crown Fabrics Ltd, to pat@crown.example"
+    assert "Your balance is 530.00 GBP; 200.00 USD" in preview.inner_text()
+    _shot(page, "7_contact")
+
+    page.click("button:has-text('Send 2 now')")
+    page.wait_for_selector("#batch[data-status=finished]")
+    assert page.locator("#batch-count").inner_text() == "3 of 3"
+    rows = page.locator("#batch-items tbody tr")
+    assert rows.nth(1).locator(".skip-reason").inner_text() == (
+        "No e-mail address: neither the customer nor an active contact has one."
+    )
+    assert rows.nth(2).locator("[data-message-status]").inner_text() == "Sent"
+    _shot(page, "8_batch")
+    assert sorted(m["To"] for m in mail_server.messages()) == ["hal@harbour.example", "pat@crown.example"]
+
+    # Harbour Foods' message on its timeline, with its PDF
+    rows.nth(2).locator("td:last-child a").click()
+    assert page.locator("#message-to").inner_text() == "hal@harbour.example"
+    page.goto(f"/t/alpha/customers/{three.c3.pk}/")
+    note = page.locator("#timeline-events .timeline-note").first
+    assert note.inner_text() == "Sent to hal@harbour.example Message statement-C003-2026-03-31.pdf"
+    with page.expect_download() as download:
+        note.locator("a:text-is('statement-C003-2026-03-31.pdf')").click()
+    assert download.value.suggested_filename == "statement-C003-2026-03-31.pdf"

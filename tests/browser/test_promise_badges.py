@@ -104,20 +104,20 @@ def test_counter_wrapping_disputed_total_and_badges(page, book):
 
     # The card: Disputed (queried) = SI-1003's 286.09 GBP.
     page.goto(f"/t/alpha/customers/{customer.pk}/")
-    assert page.locator("[data-figure=disputed] a").inner_text() == "286.09"
+    assert page.locator("[data-figure=disputed] a").inner_text() == "286.09 GBP"
     assert page.locator("[data-figure=disputed-count]").inner_text() == "(1 entry)"
     page.locator("[data-figure=disputed]").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTEFACTS / "card-disputed.png"))
 
     # The to-do list: one badge per state.
     page.goto("/t/alpha/interactions/todos/?owner=all&state=any")
-    on = lambda n: (book["today"] + datetime.timedelta(days=n)).isoformat()  # noqa: E731
+    on = lambda n: f"{book['today'] + datetime.timedelta(days=n):%d/%m/%Y}"  # noqa: E731 - the tenant's format
     assert sorted(
         (row.locator("td").first.inner_text(), row.locator("[data-field=status] .badge").inner_text())
         for row in page.locator("#todo-list tbody tr").all()
     ) == sorted(
         [
-            (book["today"].isoformat(), "Done"),  # Ring back
+            (on(0), "Done"),  # Ring back
             (on(5), "Replaced"),  # the first promise's check
             (on(7), "Open"),  # the third promise's check
             (on(9), "Promise kept"),  # the second: 500.00 paid on SI-1001

@@ -83,7 +83,7 @@ def test_a_dollar_payment_against_two_chosen_invoices(page, book):
     message.wait_for()
     assert message.inner_text() == "Payment BANK-1 of 500.00 USD recorded: paid SI-2 (200.00), SI-3 (300.00)."
     assert _remaining(book) == {"SI-1": "300.00", "SI-2": "0.00", "SI-3": "100.00"}
-    assert page.locator("[data-figure=balance]").inner_text() == "320.00"  # 240.00 + 80.00 GBP
+    assert page.locator("[data-figure=balance]").inner_text() == "320.00 GBP"  # 240.00 + 80.00 GBP
     assert page.locator("#open-entries label").all_inner_texts() == ["SI-1", "SI-3"]
     page.screenshot(path=str(ARTEFACTS / "record-payment-recorded.png"), full_page=True)
 
@@ -115,5 +115,5 @@ def test_the_balance_due_row_refuses_1e3_inline_and_says_what_it_left_out(page, 
     assert status.inner_text() == (
         "Payment BANK-2 of 350.00 USD recorded: paid SI-1 (300.00), SI-3 (50.00); SI-2 left out: disputed."
     )
-    assert page.locator(f"#bd-{book['kestrel'].pk} [data-figure=balance]").inner_text() == "440.00"
+    assert page.locator(f"#bd-{book['kestrel'].pk} [data-figure=balance]").inner_text() == "440.00 GBP"
     page.screenshot(path=str(ARTEFACTS / "balance-due-row-recorded.png"), full_page=True)

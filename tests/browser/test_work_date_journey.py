@@ -45,22 +45,23 @@ def test_a_work_date_moves_the_figures_and_says_so(page, book):
     sign_in(page, "carol", PASSWORD)
     page.wait_for_url(re.compile(r"/t/alpha/$"))
     page.goto("/t/alpha/customers/credit/")
-    assert _overdue(page) == "700.00"
+    assert _overdue(page) == "700.00 GBP"
     assert page.locator(".work-date-notice").count() == 0
 
     back = (book["today"] - datetime.timedelta(days=20)).isoformat()
     page.fill("#work-date-input", back)
     page.click(".work-date button:has-text('Set')")
     page.wait_for_url(re.compile(r"/customers/credit/"))
-    assert page.locator(".messages li.success").inner_text() == f"Work date set to {back}."
+    shown = datetime.date.fromisoformat(back).strftime("%d/%m/%Y")  # the tenant's (en-gb) date format
+    assert page.locator(".messages li.success").inner_text() == f"Work date set to {shown}."
     assert page.locator(".work-date-notice").inner_text() == (
-        f"Credit figures are as of your work date, {back}, not today ({book['today'].isoformat()})."
+        f"Credit figures are as of your work date, {shown}, not today ({book['today']:%d/%m/%Y})."
     )
-    assert _overdue(page) == "0.00"  # not yet due on the work date
+    assert _overdue(page) == "0.00 GBP"  # not yet due on the work date
     ARTEFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTEFACTS / "work-date-set.png"), full_page=False)
 
     page.click(".work-date button:has-text('Today')")
     page.wait_for_url(re.compile(r"/customers/credit/"))
     assert page.locator(".work-date-notice").count() == 0
-    assert _overdue(page) == "700.00"
+    assert _overdue(page) == "700.00 GBP"

@@ -50,8 +50,8 @@ def book(tenant_a, make_member):
 def test_a_managers_day(page, book):
     sign_in(page, "maria", PASSWORD)
     page.wait_for_url(re.compile(r"/t/alpha/$"))
-    assert page.locator("[data-figure=balance]").inner_text() == "10,550.00"
-    assert page.locator("[data-figure=overdue]").inner_text() == "10,550.00"
+    assert page.locator("[data-figure=balance]").inner_text() == "10,550.00 GBP"
+    assert page.locator("[data-figure=overdue]").inner_text() == "10,550.00 GBP"
 
     page.click("nav >> text=Credit list")
     page.select_option("select[name=controller]", label="carol")
@@ -68,24 +68,24 @@ def test_a_managers_day(page, book):
     assert codes.all_inner_texts() == ["C200", "C100"]
 
     row = page.locator("#credit-list tbody tr", has_text="C100")
-    assert row.locator("td[data-column=band_3]").inner_text() == "1,000.00"
+    assert row.locator("td[data-column=band_3]").inner_text() == "1,000.00 GBP"
     row.locator("td[data-column=band_3] a").click()
     page.wait_for_url(re.compile(r"/ledger/"))
     rows = " ".join(page.locator("table.entries tbody tr").all_inner_texts())
     assert sorted(re.findall(r"SI-\d", rows)) == ["SI-1", "SI-2"]  # exactly the band's entries
-    assert page.locator("[data-figure=remaining-total]").inner_text() == "1,000.00"
+    assert page.locator("[data-figure=remaining-total]").inner_text() == "1,000.00 GBP"
 
     page.click("h1 a:has-text('C100 Harbour Foods Ltd')")
     page.fill("#id_new_limit_lcy", "2000")
     page.fill("#id_note", "Reviewed after the call")
     page.click("button:has-text('Record review')")
-    assert page.locator(".messages").inner_text() == "Credit limit reviewed: 2,000.00."
+    assert page.locator(".messages").inner_text() == "Credit limit reviewed: 2,000.00 GBP."
 
     page.click("nav >> text=Balance due")
     harbour_row = page.locator(f"#bd-{book['harbour'].pk}")
-    assert harbour_row.locator("[data-figure=balance]").inner_text() == "1,150.00"
+    assert harbour_row.locator("[data-figure=balance]").inner_text() == "1,150.00 GBP"
     harbour_row.locator("input[name=amount]").fill("700.00")
     harbour_row.locator("input[name=document_no]").fill("BANK-77")
     harbour_row.locator("button:has-text('Record payment')").click()
     page.wait_for_selector(f"#bd-{book['harbour'].pk} [role=status]")
-    assert page.locator(f"#bd-{book['harbour'].pk} [data-figure=balance]").inner_text() == "450.00"
+    assert page.locator(f"#bd-{book['harbour'].pk} [data-figure=balance]").inner_text() == "450.00 GBP"

@@ -62,7 +62,7 @@ def test_record_payment_from_a_row_applies_oldest_due_first(report):
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert re.search(r'data-figure="balance"><a [^>]*>150.00</a>', html)
+    assert re.search(r'data-figure="balance"><a [^>]*>150.00 GBP</a>', html)
     assert "Payment BANK-9 of 350.00 GBP recorded: paid I1 (300.00), I2 (50.00)." in html
     with tenant_context(report["tenant"]):
         remaining = dict(

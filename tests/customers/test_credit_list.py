@@ -85,7 +85,7 @@ def test_every_band_figure_opens_exactly_its_entries(book):
         page = client.get(cells[key].replace("&amp;", "&")).content.decode()
         assert re.findall(r"<td>(A\d)</td>", page) == documents, key
     figures = dict(
-        re.findall(r'data-column="(band_\d|overdue|balance)"[^>]*>\s*<a [^>]*>([\d,.]+)</a>', html)
+        re.findall(r'data-column="(band_\d|overdue|balance)"[^>]*>\s*<a [^>]*>([\d,.]+) GBP</a>', html)
     )
     assert figures == {
         "balance": "750.00",

@@ -40,9 +40,9 @@ def test_the_disputed_column_shows_links_and_sorts(book, client_for):
     cells = re.findall(r'<td data-column="disputed" class="num">(.*?)</td>', html)
     assert len(cells) == 2
     assert cells[0] == (
-        f'<a href="/t/alpha/ledger/?customer={book["harbour"].pk}&amp;open=true&amp;queried=true">700.00</a>'
+        f'<a href="/t/alpha/ledger/?customer={book["harbour"].pk}&amp;open=true&amp;queried=true">700.00 GBP</a>'
     )
-    assert cells[1].endswith(">0.00</a>")
+    assert cells[1].endswith(">0.00 GBP</a>")
     page = client.get(
         f"/t/alpha/ledger/?customer={book['harbour'].pk}&open=true&queried=true"
     ).content.decode()

@@ -39,8 +39,8 @@ def figure(html, name):
 def test_dashboard_whole_tenant(board):
     html = board["client"].get("/t/alpha/").content.decode()
     assert (figure(html, "balance"), figure(html, "overdue"), figure(html, "overdue-customers")) == (
-        "810.00",
-        "650.00",
+        "810.00 GBP",
+        "650.00 GBP",
         "2",
     )
     assert re.findall(r'id="top-overdue".*?</table>', html, re.S)[0].count("<tr><td><a") == 2
@@ -51,22 +51,22 @@ def test_branch_context_restricts_every_figure(board):
     client = board["client"]
     html = client.get(f"/t/alpha/?branch={board['leeds'].pk}").content.decode()
     assert (figure(html, "balance"), figure(html, "overdue"), figure(html, "overdue-customers")) == (
-        "350.00",
-        "250.00",
+        "350.00 GBP",
+        "250.00 GBP",
         "1",
     )
     # the context sticks for the credit list: Leeds' customers and those with entries booked in Leeds (C1,
     # a London customer, trades there too), with figures from Leeds' entries only
     html = client.get("/t/alpha/customers/credit/?controller=").content.decode()
     cells = re.findall(
-        r'data-column="code"[^>]*>\s*<a [^>]*>(\w+)</a>.*?data-column="balance"[^>]*>\s*<a [^>]*>([\d,.]+)</a>',
+        r'data-column="code"[^>]*>\s*<a [^>]*>(\w+)</a>.*?data-column="balance"[^>]*>\s*<a [^>]*>([\d,.]+ GBP)</a>',
         html,
         re.S,
     )
-    assert cells == [("C1", "100.00"), ("C2", "250.00")]
+    assert cells == [("C1", "100.00 GBP"), ("C2", "250.00 GBP")]
     client.get("/t/alpha/?branch=")
     html = client.get("/t/alpha/").content.decode()
-    assert figure(html, "balance") == "810.00"
+    assert figure(html, "balance") == "810.00 GBP"
 
 
 def test_search_finds_customers_and_documents(board):

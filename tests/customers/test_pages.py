@@ -37,7 +37,7 @@ def card(tenant_a, make_member, client):
 def test_card_shows_balance_limit_history_and_chart(card):
     card["client"].force_login(card["make_member"](card["tenant"], Role.MANAGER))
     html = card["client"].get(card["url"]).content.decode()
-    assert re.search(r'data-figure="balance">1,300.00<', html)
+    assert re.search(r'data-figure="balance">1,300.00 GBP<', html)
     assert re.search(r'data-figure="credit-limit">1,000.00 GBP<', html)
     assert "Opening limit" in html
     assert "<svg" in html and 'aria-label="Credit limit against balance"' in html
@@ -63,7 +63,7 @@ def test_manager_reviews_the_credit_limit_from_the_card(card):
     assert card["customer"].credit_limit_lcy == Decimal("2500.00")
     assert card["customer"].credit_limit_last_checked == card["tenant"].today()
     html = card["client"].get(card["url"]).content.decode()
-    assert "Credit limit reviewed: 2,500.00." in html
+    assert "Credit limit reviewed: 2,500.00 GBP." in html
 
 
 def test_review_needs_a_limit_or_no_limit(card):
@@ -86,7 +86,7 @@ def test_ledger_page_filters_and_totals(card):
     c = card["customer"]
     html = card["client"].get(f"/t/alpha/ledger/?customer={c.pk}&open=true").content.decode()
     assert re.findall(r'data-entry="\d+"', html).__len__() == 2
-    assert re.search(r'data-figure="remaining-total">1,300.00<', html)
+    assert re.search(r'data-figure="remaining-total">1,300.00 GBP<', html)
     html = card["client"].get(f"/t/alpha/ledger/?customer={c.pk}&document_type=payment").content.decode()
     assert "PAY1" in html and "INV1" not in html
 

@@ -23,6 +23,45 @@ def test_the_schema_is_an_openapi_document_of_the_tenant_api(client_for, tenant_
     assert all(path.startswith("/api/t/{tenant_slug}/") for path in schema["paths"])
 
 
+def test_the_schema_describes_the_tenant_prefix_and_sections_the_endpoints(client_for, tenant_a, make_member):
+    response = client_for(make_member(tenant_a)).get("/api/schema/", HTTP_ACCEPT="application/json")
+    schema = json.loads(response.content)
+    assert schema["info"]["description"].startswith(
+        "Tenant-scoped API: every path starts with `/api/t/{tenant_slug}/`, where `{tenant_slug}` is the "
+        "tenant's slug (the `alpha` of `/api/t/alpha/customers/`)."
+    )
+    assert [tag["name"] for tag in schema["tags"]] == [
+        "customers",
+        "ledger",
+        "imports",
+        "statistics",
+        "interactions",
+        "setup",
+        "me",
+    ]
+
+    def tags(path, method="get"):
+        return schema["paths"][f"/api/t/{{tenant_slug}}/{path}"][method]["tags"]
+
+    assert tags("customers/") == tags("contacts/{id}/") == tags("credit-limit-changes/") == ["customers"]
+    assert tags("entries/") == tags("entries/record-payment/", "post") == tags("applications/") == ["ledger"]
+    assert tags("import/{kind}/", "post") == ["imports"]
+    assert tags("statistics/") == tags("kpis/") == tags("recalculations/") == ["statistics"]
+    assert tags("interactions/") == tags("todos/") == tags("promises/") == ["interactions"]
+    assert (
+        tags("branches/")
+        == tags("payment-terms/")
+        == tags("status-codes/")
+        == tags("aging/setup/")
+        == ["setup"]
+    )
+    used = {
+        tag for operations in schema["paths"].values() for op in operations.values() for tag in op["tags"]
+    }
+    # a new resource goes into a section of creditcontrol/api_sections.py
+    assert used <= {tag["name"] for tag in schema["tags"]}
+
+
 def test_the_api_docs_page_renders_with_assets_served_by_the_app_not_a_cdn(client_for, tenant_a, make_member):
     response = client_for(make_member(tenant_a)).get("/api/docs/")
 

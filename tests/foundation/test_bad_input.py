@@ -764,6 +764,7 @@ BASES = {
     ),
     ("setup-user-role", "post"): ("membership", lambda a: {"role": "manager"}, "form"),
     ("setup-user-remove", "post"): ("membership", lambda a: {"confirm": "1"}, "form"),
+    ("setup-formats", "post"): (None, lambda a: {"language": "de-de"}, "form"),
     (
         "customers-assign",
         "post",

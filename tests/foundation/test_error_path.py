@@ -121,7 +121,7 @@ def test_a_foreign_currency_payment_with_its_lcy_amount_is_recorded(book):
         '<div class="muted" role="status">Payment BANK-3 of 50.00 USD recorded: paid I3 (50.00).</div>'
         in html
     )
-    assert re.search(r'data-figure="balance"><a [^>]*>40.00</a>', html)
+    assert re.search(r'data-figure="balance"><a [^>]*>40.00 GBP</a>', html)
     assert [(n, str(a), str(lcy)) for n, a, lcy in _payments(book["tenant"], book["dollars"])] == [
         ("BANK-3", "-50.00", "-40.00")
     ]

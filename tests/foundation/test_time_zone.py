@@ -52,8 +52,8 @@ def test_the_customer_cards_credit_limit_history_shows_the_tenants_local_time(
 
     html = client.get(f"/t/alpha/customers/{customer.pk}/").content.decode()
 
-    assert "<tr><td>16 Jan 2026 01:30</td>" in html
-    assert "15 Jan 2026" not in html
+    assert "<tr><td>16/01/2026 01:30</td>" in html
+    assert "15/01/2026" not in html
 
 
 def test_the_recalculation_runs_page_shows_the_tenants_local_time(auckland, make_member, client_for):
@@ -68,8 +68,8 @@ def test_the_recalculation_runs_page_shows_the_tenants_local_time(auckland, make
 
     html = client.get("/t/alpha/aging/recalculations/").content.decode()
 
-    assert "<td>16 Jan 2026, 1:30 a.m.</td><td>16 Jan 2026, 1:31 a.m.</td>" in html
-    assert "15 Jan 2026" not in html
+    assert "<td>16/01/2026 01:30</td><td>16/01/2026 01:31</td>" in html
+    assert "15/01/2026" not in html
 
 
 def test_the_timeline_shows_postings_on_their_own_day_and_interactions_at_local_time(
@@ -91,10 +91,10 @@ def test_the_timeline_shows_postings_on_their_own_day_and_interactions_at_local_
     page = client.get(f"/t/alpha/interactions/customers/{customer.pk}/timeline/").content.decode()
 
     for html in (fragment, page):
-        assert '<tr data-kind="interaction">\n        <td>2026-07-01 20:15</td>' in html
-        assert '<tr data-kind="posting">\n        <td>2026-07-01</td>' in html
-        assert "2026-06-30" not in html
-        assert "2026-07-02" not in html
+        assert '<tr data-kind="interaction">\n        <td>01/07/2026 20:15</td>' in html
+        assert '<tr data-kind="posting">\n        <td>01/07/2026</td>' in html
+        assert "30/06/2026" not in html
+        assert "02/07/2026" not in html
 
 
 def test_the_api_gives_date_times_in_the_tenants_time_zone_with_a_session_or_a_token(

@@ -143,7 +143,7 @@ def test_header_problems_are_reported_on_row_1(setup):
             "column": "nmae",
             "message": "Unknown column 'nmae': the columns are code, name, customer_type, group, branch, "
             "currency, payment_terms, credit_limit, blocked, hold_all, controller, email, phone, address, "
-            "country, tags.",
+            "city, country, tags.",
         },
     ]
     assert Customer.objects.count() == 0

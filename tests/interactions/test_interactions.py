@@ -46,6 +46,7 @@ def test_interaction_for_chosen_entries_has_them_as_ticked_lines(world):
         "count": 2,
         "remaining_amount": Decimal("1500.00"),
         "remaining_amount_lcy": Decimal("1500.00"),
+        "currency": "GBP",
     }
 
 

@@ -1,6 +1,7 @@
 """The interaction pages: create, tick lines (htmx), the fields each status code shows, update selected
 entries with its messages, the to-do list, the customer card's timeline and its PDF."""
 
+import datetime
 import re
 
 import pytest
@@ -41,8 +42,8 @@ def test_create_from_chosen_entries(world, web):
     interaction = Interaction.objects.get()
     assert response.status_code == 302 and response["Location"] == _p(world, f"{interaction.pk}/")
     html = web.get(response["Location"]).content.decode()
-    assert f"Harbour Foods Ltd · {world.today.isoformat()} 10:15 · Called about overdue invoices" in html
-    assert re.search(r'data-figure="selected-remaining">1,500.00<', html)
+    assert f"Harbour Foods Ltd · {world.today:%d/%m/%Y} 10:15 · Called about overdue invoices" in html
+    assert re.search(r'data-figure="selected-remaining">1,500.00 GBP<', html)
     assert re.search(r'data-figure="selected-remaining-lcy">1,500.00 GBP<', html)
 
 
@@ -84,9 +85,9 @@ def test_ticking_a_line_answers_with_the_new_totals(world, web):
     response = web.post(url, {"entry": world.older.pk}, HTTP_HX_REQUEST="true")  # unticked: no "selected"
     html = response.content.decode()
     assert html.startswith('<dl id="selection-totals">')
-    assert re.search(r'data-figure="selected-remaining">300.00<', html)
+    assert re.search(r'data-figure="selected-remaining">300.00 GBP<', html)
     html = web.post(url, {"entry": world.older.pk, "selected": "on"}, HTTP_HX_REQUEST="true").content.decode()
-    assert re.search(r'data-figure="selected-remaining">1,500.00<', html)
+    assert re.search(r'data-figure="selected-remaining">1,500.00 GBP<', html)
     assert list(interaction.lines.order_by("entry_id").values_list("selected", flat=True)) == [True, True]
 
 
@@ -155,11 +156,10 @@ def test_update_selected_entries_shows_errors_then_the_to_do(world, web):
     )
     assert response.status_code == 302
     html = web.get(response["Location"]).content.decode()
-    assert (
-        f"2 entries updated: PROMISED. To-do: Check promised payment has been received ({promised})." in html
-    )
+    shown = datetime.date.fromisoformat(promised).strftime("%d/%m/%Y")  # the tenant's (en-gb) date format
+    assert f"2 entries updated: PROMISED. To-do: Check promised payment has been received ({shown})." in html
     html = web.get(_p(world, "todos/")).content.decode()
-    assert "Check promised payment has been received" in html and promised in html
+    assert "Check promised payment has been received" in html and shown in html
 
 
 def test_the_to_do_list_filters_and_closing(world, web):
@@ -236,3 +236,22 @@ def test_only_admins_create_status_codes_on_the_page(world, client_for, make_mem
     )
     assert response.status_code == 302
     assert "LEGAL" in admin.get(_p(world, "status-codes/")).content.decode()
+
+
+def test_a_german_tenant_types_the_promised_amount_its_way(world, web):
+    world.tenant.language = "de-de"
+    world.tenant.save(update_fields=["language"])
+    interaction = interaction_create(
+        customer=world.customer, user=world.controller, description="Anruf", entry_ids=[world.older.pk]
+    )
+    url = _p(world, f"{interaction.pk}/update-entries/")
+    body = {
+        "status_code": world.codes["PROMISED"].pk,
+        "promised_payment_date": days(4, today=world.today).isoformat(),
+    }
+    refused = web.post(url, {**body, "promised_amount": "1,000.00"})
+    assert refused.status_code == 400
+    assert "Write the amount as 1.234,56 or 1234,56: a comma before the cents" in refused.content.decode()
+    assert web.post(url, {**body, "promised_amount": "1.000,50"}).status_code == 302
+    world.older.refresh_from_db()
+    assert str(world.older.promised_amount) == "1000.50"

@@ -229,11 +229,11 @@ def test_the_card_and_the_fact_box_show_the_disputed_total(world, disputes, clie
     web = client_for(world.controller)
     base = f"/t/{world.tenant.slug}/customers"
     card = web.get(f"{base}/{disputes['harbour'].pk}/").content.decode()
-    assert re.search(r'data-figure="disputed"><a href="[^"]*queried=true">1,079.37</a>', card)
+    assert re.search(r'data-figure="disputed"><a href="[^"]*queried=true">1,079.37 GBP</a>', card)
     assert re.search(r'data-figure="disputed-count">\(2 entries\)<', card)
     assert "Disputed (queried)" in card
     box = web.get(f"{base}/{disputes['acme'].pk}/factbox/", headers={"HX-Request": "true"}).content.decode()
-    assert re.search(r'data-figure="disputed"><a href="[^"]*queried=true">500.00</a>', box)
+    assert re.search(r'data-figure="disputed"><a href="[^"]*queried=true">500.00 GBP</a>', box)
     assert re.search(r'data-figure="disputed-count">\(1\)<', box)
     quiet = web.get(f"{base}/{disputes['quiet'].pk}/factbox/").content.decode()
-    assert re.search(r'data-figure="disputed"><a href="[^"]*">0.00</a>', quiet)
+    assert re.search(r'data-figure="disputed"><a href="[^"]*">0.00 GBP</a>', quiet)

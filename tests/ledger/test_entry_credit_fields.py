@@ -297,7 +297,7 @@ def test_the_page_shows_the_default_credit_columns(ledger, client):
         "query_resolution_target_date",
         "days_overdue",
     ]
-    t = lambda n: _day(ledger.today, n).isoformat()  # noqa: E731
+    t = lambda n: f"{_day(ledger.today, n):%d/%m/%Y}"  # noqa: E731
     # rows in posting order: SI-3, SI-4, SI-1, SI-7, SI-5, SI-6, SI-2, PMT-1
     assert _cells(html, "status_code") == [
         "",

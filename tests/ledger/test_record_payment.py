@@ -12,6 +12,7 @@ import pytest
 
 from aging.services import recalculate_all
 from creditcontrol.errors import DomainError
+from creditcontrol.formats import amount_format_problem
 from creditcontrol.models import Role
 from creditcontrol.setup import tenant_initialise
 from creditcontrol.tenancy import tenant_context
@@ -38,6 +39,12 @@ REFUSED_AMOUNTS = [
     ("12,50", AMOUNT_COMMA),
     ("12345678901234567890", BOUNDS),
     ("lots", AMOUNT_NOT_A_NUMBER),
+]
+# A page reads the amount in the tenant's format first (en-gb here): `12,50` is no English amount either,
+# and the page says how to write one (docs/workspace.md, "Formats").
+PAGE_REFUSED_AMOUNTS = [
+    (typed, amount_format_problem("en-gb") if message == AMOUNT_COMMA else message)
+    for typed, message in REFUSED_AMOUNTS
 ]
 
 
@@ -350,7 +357,7 @@ def test_the_page_records_a_usd_payment_against_the_two_ticked_invoices(book):
         "SI-1002": ("200.00", "180.00"),
         "SI-1003": ("100.00", "90.00"),
     }
-    assert re.search(r'data-figure="balance">270.00<', html)  # 180.00 + 90.00 EUR, refreshed at once
+    assert re.search(r'data-figure="balance">270.00 EUR<', html)  # 180.00 + 90.00 EUR, refreshed at once
 
 
 def test_the_page_with_nothing_ticked_leaves_the_payment_on_account(book):
@@ -369,7 +376,7 @@ def test_the_page_with_nothing_ticked_leaves_the_payment_on_account(book):
     assert _payments(book) == [("B", "-50.00", "-45.00", "-50.00")]
 
 
-@pytest.mark.parametrize(("typed", "message"), REFUSED_AMOUNTS)
+@pytest.mark.parametrize(("typed", "message"), PAGE_REFUSED_AMOUNTS)
 def test_the_page_shows_a_refused_amount_inline(book, typed, message):
     response = book["client"].post(
         _page(book),
@@ -454,7 +461,7 @@ def test_a_viewer_does_not_get_the_page(book, make_member, client):
 # --- the balance due row ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("typed", "message"), REFUSED_AMOUNTS)
+@pytest.mark.parametrize(("typed", "message"), PAGE_REFUSED_AMOUNTS)
 def test_the_row_shows_a_refused_amount_next_to_its_field(book, typed, message):
     pk = book["kestrel"].pk
     response = book["client"].post(
@@ -486,7 +493,7 @@ def test_the_row_says_what_the_payment_paid_and_what_it_left_out(book):
         '<div class="muted" role="status">Payment BANK-8 of 250.00 USD recorded: paid SI-1002 (200.00), '
         "SI-1003 (50.00); SI-1001 left out: disputed.</div>"
     ) in html
-    assert re.search(r'data-figure="balance"><a [^>]*>585.00</a>', html)  # 810.00 - 225.00 EUR
+    assert re.search(r'data-figure="balance"><a [^>]*>585.00 EUR</a>', html)  # 810.00 - 225.00 EUR
     assert html.strip().startswith(f'<tr id="bd-{pk}"')
 
 

@@ -46,24 +46,24 @@ def test_a_statement_arrives_with_its_variables_filled_and_its_pdf(ledger, make_
     assert message.status == MessageStatus.SENT
     [received] = mail_server.messages()
     assert received["To"] == "pat@crown.example"
-    assert received["Subject"] == "Statement of account C001 as of 2026-03-31"
+    assert received["Subject"] == "Statement of account C001 as of 31/03/2026"
     assert received["Reply-To"] == "cleo@alpha.example"
     assert received["Message-ID"] == message.internet_message_id
     assert received["X-Credit-Control-Tenant"] == "alpha"
     text, pdf = [part for part in received.walk() if not part.is_multipart()]
     body = text.get_payload(decode=True).decode()
     assert body.startswith(
-        "Dear Pat Payable,\n\nPlease find attached your statement of account as of 2026-03-31."
+        "Dear Pat Payable,\n\nPlease find attached your statement of account as of 31/03/2026."
     )
     assert "Your balance is 530.00 GBP; 200.00 USD, of which 280.00 GBP; 200.00 USD is overdue." in body
     # the overdue items as a table: INV-3 and INV-1 owed, the credits netted, the USD invoice (not INV-2)
     assert (
         "Document  Date        Due               Amount    Remaining  Days overdue\n"
-        "INV-3     2025-11-01  2025-12-01    300.00 GBP   300.00 GBP           120\n"
-        "INV-1     2026-01-05  2026-02-04  1,000.00 GBP   600.00 GBP            55\n"
-        "CM-1      2026-03-20  2026-03-20   -120.00 GBP  -120.00 GBP\n"
-        "PAY-2     2026-03-25  2026-03-25   -500.00 GBP  -500.00 GBP\n"
-        "INV-U1    2026-02-01  2026-03-03    200.00 USD   200.00 USD            28\n"
+        "INV-3     01/11/2025  01/12/2025    300.00 GBP   300.00 GBP           120\n"
+        "INV-1     05/01/2026  04/02/2026  1,000.00 GBP   600.00 GBP            55\n"
+        "CM-1      20/03/2026  20/03/2026   -120.00 GBP  -120.00 GBP\n"
+        "PAY-2     25/03/2026  25/03/2026   -500.00 GBP  -500.00 GBP\n"
+        "INV-U1    01/02/2026  03/03/2026    200.00 USD   200.00 USD            28\n"
     ) in body
     assert body.endswith("Kind regards,\nCleo Chase\nAlpha Trading Ltd")
     assert pdf.get_filename() == "statement-C001-2026-03-31.pdf"

@@ -107,7 +107,7 @@ class RecordPaymentView(TenantPageMixin, TemplateView):
             # The service is not asked without a date; its amount rules are still worth saying at once.
             for name in ("amount", "amount_lcy"):
                 typed = form.data.get(name, "").strip()
-                if name not in form.errors and typed and (problem := amount_parse(typed)[1]):
+                if name not in form.errors and typed and (problem := amount_parse(typed, local=True)[1]):
                     form.add_error(name, problem)
         else:
             try:

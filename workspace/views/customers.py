@@ -5,15 +5,16 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.generic import TemplateView, View
 
 from aging.selectors import statistics_as_seen
+from creditcontrol import scope
 from creditcontrol.charts import credit_review_svg
 from creditcontrol.errors import DomainError
+from creditcontrol.formats import money_text
 from creditcontrol.members import controller_choices
 from creditcontrol.models import Role
 from creditcontrol.pages import TenantPageMixin, domain_error_problems
@@ -138,7 +139,11 @@ class CustomerCardView(TenantPageMixin, TemplateView):
             note=form.cleaned_data["note"],
             user=request.user,
         )
-        limit = "no limit" if change.new_limit_lcy is None else f"{change.new_limit_lcy:,.2f}"
+        limit = (
+            "no limit"
+            if change.new_limit_lcy is None
+            else money_text(change.new_limit_lcy, self.tenant.local_currency)
+        )
         messages.success(request, f"Credit limit reviewed: {limit}.")
         return redirect("customer-card", tenant_slug=self.tenant.slug, pk=customer.pk)
 
@@ -176,33 +181,25 @@ def _disputed(customer: Customer) -> dict:
 
 
 class SearchView(TenantPageMixin, TemplateView):
-    """Find a customer by name or code, or a document by its number, from anywhere."""
+    """Find customers (number, name, city), documents (number) and contacts (name, e-mail) from anywhere."""
 
     template_name = "workspace/search.html"
 
-    def get_context_data(self, **kwargs):
-
-        context = super().get_context_data(**kwargs)
-        q = self.request.GET.get("q", "").strip()
-        customers, entries = [], []
-        if q:
-            customers = list(
-                Customer.objects.filter(Q(code__iexact=q) | Q(name__icontains=q))
-                .select_related("statistics")
-                .order_by("name")[:25]
-            )
-            entries = list(
-                LedgerEntry.objects.filter(document_no__iexact=q).select_related("customer", "branch")[:25]
-            )
-            if len(customers) == 1 and not entries:
-                return {**context, "redirect": customers[0]}
-        context.update(q=q, customers=customers, entries=entries, today=self.tenant.today())
-        return context
-
     def get(self, request, *args, **kwargs):
         context = self.get_context_data(**kwargs)
-        if "redirect" in context:
-            return redirect("customer-card", tenant_slug=self.tenant.slug, pk=context["redirect"].pk)
+        q = request.GET.get("q", "").strip()
+        results = selectors.search(q=q) if q else None
+        # A whole customer number, or the only thing found, opens that customer's card.
+        if results is not None and results.customers.rows:
+            first = results.customers.rows[0]
+            if first.code.upper() == q.upper() or results.total == 1:
+                return redirect("customer-card", tenant_slug=self.tenant.slug, pk=first.pk)
+        context.update(
+            q=q,
+            results=results,
+            min_infix=selectors.SEARCH_MIN_INFIX,
+            scoped=scope.scoped_controller_id() is not None,
+        )
         return self.render_to_response(context)
 
 

@@ -1,0 +1,30 @@
+"""The API docs' sections (OpenAPI tags), plain data so the settings can list them: each section's
+description and the resources it holds (the path segment after `/api/t/{tenant_slug}/`)."""
+
+# section -> (what it holds, the resources: the path segment after the tenant)
+SECTIONS = {
+    "customers": (
+        "Customers, their contacts and credit limit changes.",
+        ("customers", "contacts", "credit-limit-changes"),
+    ),
+    "ledger": (
+        "Customer ledger entries, payments and the applications that close entries.",
+        ("entries", "applications"),
+    ),
+    "imports": ("Loading customers and ledger entries from CSV files.", ("import",)),
+    "statistics": (
+        "Customer statistics, KPIs (DSO, CEI) and recalculation runs.",
+        ("statistics", "kpis", "recalculations"),
+    ),
+    "interactions": (
+        "Interactions with customers, to-dos and payment promises.",
+        ("interactions", "todos", "promises"),
+    ),
+    "setup": (
+        "The tenant's setup: branches, customer groups, payment terms, status codes, aging.",
+        ("branches", "customer-groups", "payment-terms", "status-codes", "aging"),
+    ),
+    "me": ("The signed-in user's own settings (the work date).", ("me",)),
+}
+TAGS = {resource: section for section, (_, resources) in SECTIONS.items() for resource in resources}
+TAG_LIST = [{"name": section, "description": description} for section, (description, _) in SECTIONS.items()]
