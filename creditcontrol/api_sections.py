@@ -20,6 +20,10 @@ SECTIONS = {
         "Interactions with customers, to-dos and payment promises.",
         ("interactions", "todos", "promises"),
     ),
+    "messages": (
+        "Statements and messages to customers: batches, the outbox, delivery events.",
+        ("messages",),
+    ),
     "setup": (
         "The tenant's setup: branches, customer groups, payment terms, status codes, aging.",
         ("branches", "customer-groups", "payment-terms", "status-codes", "aging"),

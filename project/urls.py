@@ -24,6 +24,7 @@ tenant_api = [
     path("", include("ledger.urls_api")),
     path("", include("aging.urls_api")),
     path("", include("interactions.urls_api")),
+    path("", include("messaging.urls_api")),
 ]
 
 handler403 = "creditcontrol.pages.permission_denied"

@@ -131,6 +131,14 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "setup-sent-message": ("get", "sent_message"),
     # messaging (messaging/urls.py) and contacting the customers chosen on a list (workspace)
     "customers-contact": ("post", None),
+    "message-api-list": ("get", None),
+    "message-api-detail": ("get", "message"),
+    "message-api-release": ("post", "message"),
+    "message-api-discard": ("post", "message"),
+    "message-batch-api-list": ("get", None),
+    "message-batch-api-detail": ("get", "message_batch"),
+    "message-events-api": ("post", None),
+    "entry-document-api": ("get", "invoice"),
     "message-batch": ("get", "message_batch"),
     "customer-statement": ("get", "customer"),
     "customer-statement-pdf": ("get", "customer"),
@@ -188,6 +196,7 @@ CONTROLLER_SCOPE: dict[str, str] = {
     "aging-recalculation-start": "refused",
     "entry-record-payment": "refused",
     "customers-contact": "refused",
+    "message-events-api": "role",  # a manager's or an integration's
     # a tenant admin's or a manager's pages
     "aging-setup": "role",
     "aging-setup-api": "role",
@@ -227,7 +236,7 @@ def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, contro
     from interactions.services import entries_update, interaction_create, status_code_create, todo_create
     from ledger.imports.jobs import import_job_start
     from ledger.services import entries_apply
-    from messaging.documents import document_store
+    from messaging.documents import document_store, erp_document_store
     from messaging.models import Batch, BatchItem, DocumentKind, Message, MessageTemplate
     from messaging.services import templates_seed_defaults
     from tests import factories
@@ -280,6 +289,7 @@ def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, contro
         internet_message_id=f"<{marker}@example.com>",
     )
     message.documents.add(document)
+    erp_document_store(entry=invoice, filename=f"{marker}-INV.pdf", content=b"%PDF-1.4 " + marker.encode())
     templates_seed_defaults()
     message_template = MessageTemplate.objects.get(purpose="free", channel="email", language="en")
     message_batch = Batch.objects.create(

@@ -36,6 +36,7 @@ def test_the_schema_describes_the_tenant_prefix_and_sections_the_endpoints(clien
         "imports",
         "statistics",
         "interactions",
+        "messages",
         "setup",
         "me",
     ]
@@ -48,6 +49,13 @@ def test_the_schema_describes_the_tenant_prefix_and_sections_the_endpoints(clien
     assert tags("import/{kind}/", "post") == ["imports"]
     assert tags("statistics/") == tags("kpis/") == tags("recalculations/") == ["statistics"]
     assert tags("interactions/") == tags("todos/") == tags("promises/") == ["interactions"]
+    assert (
+        tags("messages/")
+        == tags("messages/batches/", "post")
+        == tags("messages/events/", "post")
+        == ["messages"]
+    )
+    assert tags("entries/{id}/document/", "put") == ["ledger"]
     assert (
         tags("branches/")
         == tags("payment-terms/")

@@ -744,6 +744,24 @@ BASES = {
         },
         "form",
     ),
+    ("message-api-release", "post"): ("message", lambda a: {}, "json"),
+    ("message-api-discard", "post"): ("message", lambda a: {}, "json"),
+    ("message-batch-api-list", "post"): (
+        None,
+        lambda a: {"customers": [a.customer.pk], "purpose": "free", "body": "Hello", "send": "queue"},
+        "json",
+    ),
+    ("message-events-api", "post"): (
+        None,
+        lambda a: {"message_id": "<bad-input@example.com>", "event": "delivered"},
+        "json",
+    ),
+    ("entry-document-api", "put"): (
+        "invoice",
+        lambda a: {"file": SimpleUploadedFile("INV1.pdf", b"%PDF-1.7 good", content_type="application/pdf")},
+        "multipart",
+    ),
+    ("customers-contact", "post"): (None, lambda a: {"customers": [a.customer.pk]}, "form"),
     ("outbox", "post"): (None, lambda a: {"message": [a.message.pk], "action": "discard"}, "form"),
     ("message", "post"): ("message", lambda a: {"action": "discard"}, "form"),
     ("message-template-new", "post"): (

@@ -1,0 +1,16 @@
+"""API routes of messaging (mounted under /api/t/<tenant slug>/)."""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from . import api
+
+router = SimpleRouter()
+router.register("messages/batches", api.BatchViewSet, basename="message-batch-api")
+router.register("messages", api.MessageViewSet, basename="message-api")
+
+urlpatterns = [
+    path("messages/events/", api.MessageEventView.as_view(), name="message-events-api"),
+    path("entries/<int:pk>/document/", api.EntryDocumentView.as_view(), name="entry-document-api"),
+    *router.urls,
+]
