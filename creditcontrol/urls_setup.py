@@ -1,4 +1,5 @@
-"""Setup pages of the core (mounted under /t/<tenant slug>/setup/): the index, users and roles."""
+"""Setup pages of the core (mounted under /t/<tenant slug>/setup/): the index. Users and roles are routed
+by the customers app (customers/urls.py), which knows the customers a member holds."""
 
 from django.urls import path
 
@@ -6,7 +7,4 @@ from . import setup_views
 
 urlpatterns = [
     path("", setup_views.SetupIndexView.as_view(), name="setup"),
-    path("users/", setup_views.MemberListView.as_view(), name="setup-users"),
-    path("users/<int:pk>/role/", setup_views.MemberRoleView.as_view(), name="setup-user-role"),
-    path("users/<int:pk>/remove/", setup_views.MemberRemoveView.as_view(), name="setup-user-remove"),
 ]
