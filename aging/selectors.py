@@ -348,6 +348,16 @@ def open_figures(*, as_of: datetime.date, branch_id: int | None = None, top: int
     }
 
 
+def _overdue_by_controller() -> dict:
+    """{controller id: (overdue balance, overdue customers)} from the stored statistics."""
+    return {
+        row["customer__controller"]: (row["overdue"], row["customers"])
+        for row in CustomerStatistics.objects.filter(overdue_balance_lcy__gt=0)
+        .values("customer__controller")
+        .annotate(overdue=Sum("overdue_balance_lcy"), customers=Count("customer_id"))
+    }
+
+
 def controller_overview(*, as_of: datetime.date | None = None, branch_id: int | None = None) -> list[dict]:
     """The manager's side-by-side view of the credit controllers: per controller, their customers' overdue
     balance (LCY) and overdue customers, their open to-dos (of which overdue at `as_of`) and the kept rate
@@ -360,13 +370,10 @@ def controller_overview(*, as_of: datetime.date | None = None, branch_id: int | 
         .select_related("user")
         .order_by("user__username")
     )
-    if as_of is None:
-        overdue = {
-            row["customer__controller"]: (row["overdue"], row["customers"])
-            for row in CustomerStatistics.objects.filter(overdue_balance_lcy__gt=0)
-            .values("customer__controller")
-            .annotate(overdue=Sum("overdue_balance_lcy"), customers=Count("customer_id"))
-        }
+    if as_of is None:  # a pass over every overdue customer: once per version of the statistics
+        overdue = cached(
+            tenant, f"overdue-by-controller:{scoped_controller_id() or 'all'}", _overdue_by_controller
+        )
     else:
         in_branch = "" if branch_id is None else "AND e.branch_id = %(branch)s"
         with connection.cursor() as cursor:

@@ -22,6 +22,7 @@ from customers import services
 from customers.filters import CustomerFilter
 from customers.forms import CreditLimitReviewForm
 from customers.models import Customer
+from customers.selectors import former_controller_customers_exist
 from interactions.models import Interaction
 from interactions.selectors import queried_totals
 from ledger.branches import customers_in_branch_q
@@ -54,6 +55,7 @@ class CustomerListView(TenantPageMixin, TemplateView):
             query=query.urlencode(),
             can_assign=can_assign,
             controllers=controller_choices() if can_assign else [],
+            former_controllers=former_controller_customers_exist(),
         )
         return context
 

@@ -11,7 +11,7 @@ from creditcontrol import scope
 from creditcontrol.charts import bar_chart_svg, line_chart_svg
 from creditcontrol.models import Role
 from creditcontrol.pages import TenantPageMixin
-from customers.models import Branch
+from customers.selectors import branches_offered
 from interactions.models import Promise, PromiseStatus
 from interactions.selectors import todo_list
 from ledger.branches import customers_in_branch_q
@@ -91,7 +91,7 @@ class DashboardView(TenantPageMixin, TemplateView):
         context.update(
             branch=branch,
             branch_uncut="the DSO and CEI trend charts are the whole company's" if branch else "",
-            branches=Branch.objects.all(),
+            branches=branches_offered(branch),
             totals=totals,
             top_overdue=top_overdue,
             switchable=self._switchable(),
