@@ -30,4 +30,9 @@ app.conf.beat_schedule = {
         "task": "interactions.tasks.dispatch_promise_evaluations",
         "schedule": crontab(minute=5),
     },
+    # A message a worker took to send and never finished is failed ("outcome unknown"), never resent.
+    "fail-stuck-messages": {
+        "task": "messaging.tasks.fail_stuck_messages",
+        "schedule": crontab(minute="*/15"),
+    },
 }

@@ -19,12 +19,25 @@ from aiosmtpd.controller import Controller
 
 
 class MaildirHandler:
-    """Stores each message as the server received it, with the envelope's recipients as a header."""
+    """Stores each message as the server received it, with the envelope's recipients as a header.
 
-    def __init__(self, maildir: Path):
+    Addresses in `refuse` are answered as a real server answers an unknown mailbox (550), those in `defer`
+    as a busy one (451): how the tests meet a bounce and a retry.
+    """
+
+    def __init__(self, maildir: Path, refuse=(), defer=()):
         maildir.parent.mkdir(parents=True, exist_ok=True)
         self.maildir = mailbox.Maildir(maildir, create=True)
         self.lock = threading.Lock()
+        self.refuse, self.defer = set(refuse), set(defer)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.refuse:
+            return "550 5.1.1 No such user here"
+        if address in self.defer:
+            return "451 4.3.0 Mailbox busy, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 — aiosmtpd's hook name
         envelope_to = ", ".join(envelope.rcpt_tos).encode()
@@ -42,11 +55,12 @@ def free_port(host: str = "127.0.0.1") -> int:
 class MailServer:
     """A running server (in a thread of this process): `with MailServer(maildir) as server: server.port`."""
 
-    def __init__(self, maildir: Path, host: str = "127.0.0.1", port: int | None = None):
+    def __init__(self, maildir: Path, host: str = "127.0.0.1", port: int | None = None, refuse=(), defer=()):
         self.maildir = Path(maildir)
         self.host = host
         self.port = port or free_port(host)
-        self.controller = Controller(MaildirHandler(self.maildir), hostname=host, port=self.port)
+        self.handler = MaildirHandler(self.maildir, refuse=refuse, defer=defer)
+        self.controller = Controller(self.handler, hostname=host, port=self.port)
 
     def start(self) -> "MailServer":
         self.controller.start()

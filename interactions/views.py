@@ -16,6 +16,7 @@ from creditcontrol.exports import attachment
 from creditcontrol.formats import day_text, moment_text
 from creditcontrol.models import Role
 from creditcontrol.pages import TenantPageMixin, form_add_domain_error
+from creditcontrol.timeline import timeline_notes
 from customers.models import Customer
 from ledger.branches import branch_chosen, customers_in_branch_q
 from ledger.models import LedgerEntry
@@ -462,9 +463,14 @@ class PromiseListView(TenantPageMixin, TemplateView):
 
 def _timeline_context(view, customer_id):
     customer = get_object_or_404(Customer.objects.all(), pk=customer_id)
+    events = selectors.customer_timeline(customer_id=customer.pk)
+    notes = timeline_notes(ev["interaction"].pk for ev in events if ev.get("interaction"))
+    for ev in events:
+        if ev.get("interaction"):
+            ev["notes"] = notes.get(ev["interaction"].pk, [])
     return {
         "customer": customer,
-        "events": selectors.customer_timeline(customer_id=customer.pk),
+        "events": events,
         "promise_counts": selectors.customer_promise_counts(customer_id=customer.pk),
         "open_todos": ToDo.objects.filter(customer=customer, status=ToDoStatus.OPEN).count(),
     }

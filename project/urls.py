@@ -12,6 +12,7 @@ from creditcontrol.health import healthz
 tenant_pages = [
     path("", include("workspace.urls")),
     path("", include("aging.urls")),
+    path("", include("messaging.urls")),
     path("ledger/", include("ledger.urls")),
     path("interactions/", include("interactions.urls")),
     path("setup/", include("creditcontrol.urls_setup")),

@@ -137,6 +137,18 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "status-code-edit": ("post", "status_code"),
     "status-code-active": ("post", "status_code"),
     "status-code-delete": ("post", "status_code"),
+    # messaging (messaging/urls.py) and contacting the customers chosen on a list (workspace)
+    "customers-contact": ("post", None),
+    "message-batch": ("get", "message_batch"),
+    "customer-statement": ("get", "customer"),
+    "customer-statement-pdf": ("get", "customer"),
+    "outbox": ("get", None),
+    "message": ("get", "message"),
+    "document": ("get", "document"),
+    "message-templates": ("get", None),
+    "message-template-new": ("get", None),
+    "message-template": ("get", "message_template"),
+    "letterhead": ("get", None),
 }
 
 # Path parameters that are not an object's id.
@@ -183,6 +195,7 @@ CONTROLLER_SCOPE: dict[str, str] = {
     "credit-list-recalculate": "refused",
     "aging-recalculation-start": "refused",
     "entry-record-payment": "refused",
+    "customers-contact": "refused",
     # a tenant admin's or a manager's pages
     "aging-setup": "role",
     "aging-setup-api": "role",
@@ -209,6 +222,10 @@ CONTROLLER_SCOPE: dict[str, str] = {
     "status-code-edit": "role",  # a tenant admin's (the status codes page is read by every member)
     "status-code-active": "role",
     "status-code-delete": "role",
+    "message-templates": "role",
+    "message-template-new": "role",
+    "message-template": "role",
+    "letterhead": "role",
 }
 
 
@@ -225,6 +242,9 @@ def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, contro
     from interactions.services import entries_update, interaction_create, status_code_create, todo_create
     from ledger.imports.jobs import import_job_start
     from ledger.services import entries_apply
+    from messaging.documents import document_store
+    from messaging.models import Batch, BatchItem, DocumentKind, Message, MessageTemplate
+    from messaging.services import templates_seed_defaults
     from tests import factories
     from tests.factories import D
 
@@ -259,6 +279,35 @@ def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, contro
         promised_payment_date=D("2099-01-01"),
     )["promise"]
     todo = todo_create(customer=customer, description=f"{marker} to-do", due_date=D("2099-01-02"))
+    document = document_store(
+        customer=customer,
+        kind=DocumentKind.STATEMENT,
+        filename=f"{marker}.pdf",
+        content=b"%PDF-1.4 " + marker.encode(),
+    )
+    message = Message.objects.create(
+        customer=customer,
+        channel="email",
+        purpose="statement",
+        recipient=f"{marker}@example.com",
+        subject=f"{marker} statement",
+        body=marker,
+        internet_message_id=f"<{marker}@example.com>",
+    )
+    message.documents.add(document)
+    templates_seed_defaults()
+    message_template = MessageTemplate.objects.get(purpose="free", channel="email", language="en")
+    message_batch = Batch.objects.create(
+        channel="email",
+        purpose="free",
+        as_of=D("2026-01-31"),
+        subject=marker,
+        body=marker,
+        created_by=controller,
+    )
+    BatchItem.objects.create(
+        batch=message_batch, customer=customer, position=0, skipped=marker, processed=True
+    )
     member = controller or get_user_model().objects.get_or_create(username=f"member-of-{tenant.slug}")[0]
     membership, _ = Membership.objects.get_or_create(
         tenant=tenant, user=member, defaults={"role": Role.VIEWER}
@@ -281,4 +330,8 @@ def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, contro
         "interaction": interaction,
         "promise": promise,
         "todo": todo,
+        "document": document,
+        "message": message,
+        "message_template": message_template,
+        "message_batch": message_batch,
     }

@@ -177,7 +177,18 @@ def _refuse_entry_record_payment(world):
 
 
 # Writes that name customers in their body: another controller's customer is refused like an unknown one.
+def _refuse_customers_contact(world):
+    slug = _slug(world)
+    response = world["client"].post(
+        f"/t/{slug}/customers/contact/", {"customers": [world["objects"]["customer"].pk, world["mine"].pk]}
+    )
+    assert response.status_code == 400 and "No such customer." in _body(response)
+    mine = world["client"].post(f"/t/{slug}/customers/contact/", {"customers": [world["mine"].pk]})
+    assert mine.status_code == 200 and "<h1>Contact 1 customer</h1>" in _body(mine)
+
+
 REFUSALS = {
+    "customers-contact": _refuse_customers_contact,
     "credit-list-recalculate": _refuse_credit_list_recalculate,
     "aging-recalculation-start": _refuse_aging_recalculation_start,
     "entry-record-payment": _refuse_entry_record_payment,

@@ -16,6 +16,7 @@ urlpatterns = [
     path("customers/<int:pk>/record-payment/", views.RecordPaymentView.as_view(), name="record-payment"),
     path("customers/search/", views.SearchView.as_view(), name="search"),
     path("customers/balance-due/", views.BalanceDueReportView.as_view(), name="balance-due"),
+    path("customers/contact/", views.ContactCustomersView.as_view(), name="customers-contact"),
     path("customers/credit/", views.CreditListView.as_view(), name="credit-list"),
     path("customers/credit/columns/", views.CreditListColumnsView.as_view(), name="credit-list-columns"),
     path("customers/credit/views/", views.CreditListViewsView.as_view(), name="credit-list-views"),

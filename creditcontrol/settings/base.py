@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "ledger",
     "interactions",
     "aging",
+    "messaging",
     "workspace",
     "project",
 ]
@@ -130,6 +131,9 @@ PASSWORD_HASHERS = [
 # with neither, the e-mail is written to the log (console). The tests send through a real local server.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 LOCAL_MAILBOX_DIR = env("LOCAL_MAILBOX_DIR", default="")
+# Text messages to customers (messaging/channels.py): a class with send(number, text); the default writes
+# them to the log.
+SMS_BACKEND = env("SMS_BACKEND", default="messaging.channels.LogSmsBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="credit-control@localhost")
 
 LOGIN_URL = "login"

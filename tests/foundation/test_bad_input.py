@@ -32,6 +32,7 @@ from customers.services import credit_limit_change
 from interactions.models import StatusCode
 from interactions.services import entries_update, interaction_create, status_code_create, todo_create
 from ledger.services import entries_apply
+from messaging.models import Message, MessageTemplate
 from tests import factories
 from tests.factories import D
 from tests.isolation import tenant_routes
@@ -202,7 +203,9 @@ def world(tenant_a, tenant_b, make_member):
         group = CustomerGroup.objects.create(code="RETAIL", name="Retail")
         customer = factories.customer(code="C1", name="Crown Fabrics", branch=branch, group=group)
         other = factories.customer(code="C2", name="Harbour Foods", currency_code="USD")
-        contact = Contact.objects.create(customer=customer, name="Pat", is_primary=True)
+        contact = Contact.objects.create(
+            customer=customer, name="Pat", email="pat@crown.example", is_primary=True
+        )
         invoice = factories.invoice(customer, "INV1", "2026-01-10", "100.00")
         invoice2 = factories.invoice(customer, "INV2", "2026-01-15", "50.00")
         payment = factories.payment(customer, "PAY1", "2026-01-20", "40.00")
@@ -230,6 +233,16 @@ def world(tenant_a, tenant_b, make_member):
         spare_branch = factories.branch(code="SPR", name="Spare")
         spare_terms = PaymentTerms.objects.create(code="7D", days=7)
         spare_code = status_code_create(code="SPARE", description="Spare")
+        message = Message.objects.create(
+            customer=customer,
+            channel="email",
+            purpose="statement",
+            recipient="pat@crown.example",
+            subject="Statement",
+            body="Dear Pat",
+            internet_message_id="<bad-input@example.com>",
+        )
+        message_template = MessageTemplate.objects.get(purpose="free", channel="email", language="en")
         a = SimpleNamespace(
             spare_branch=spare_branch,
             spare_terms=spare_terms,
@@ -254,6 +267,8 @@ def world(tenant_a, tenant_b, make_member):
             promise=promise,
             todo=todo,
             run=run,
+            message=message,
+            message_template=message_template,
             membership=Membership.objects.get(tenant=tenant_a, user=controller),
         )
     b_admin = make_member(tenant_b, Role.ADMIN, username="beta-admin")
@@ -270,6 +285,17 @@ def world(tenant_a, tenant_b, make_member):
         b_contact = Contact.objects.create(customer=b_customer, name="Beta contact")
         b_interaction = interaction_create(customer=b_customer, description="Anruf")
         b_todo = todo_create(customer=b_customer, description="Beta", due_date=D("2099-01-02"))
+        b_message = Message.objects.create(
+            customer=b_customer,
+            channel="email",
+            purpose="free",
+            recipient="b@beta.example",
+            body="Hallo",
+            internet_message_id="<bad-input-beta@example.com>",
+        )
+        b_template = MessageTemplate.objects.create(
+            purpose="free", channel="email", language="de", body="Hallo"
+        )
         b = SimpleNamespace(
             spare_branch=b_branch,
             spare_terms=b_customer.payment_terms,
@@ -286,6 +312,8 @@ def world(tenant_a, tenant_b, make_member):
             promised=b_code,
             interaction=b_interaction,
             todo=b_todo,
+            message=b_message,
+            message_template=b_template,
             membership=Membership.objects.get(tenant=tenant_b, user=b_admin),
         )
     client = Client(raise_request_exception=False)
@@ -732,6 +760,32 @@ BASES = {
         },
         "form",
     ),
+    # messaging: a statement sent or queued, the outbox, a message, templates, the letterhead
+    ("customer-statement", "post"): (
+        "customer",
+        lambda a: {
+            "kind": "open_item",
+            "as_of": "2026-03-31",
+            "channel": "email",
+            "action": "queue",
+            "subject": "S",
+            "body": "B",
+        },
+        "form",
+    ),
+    ("outbox", "post"): (None, lambda a: {"message": [a.message.pk], "action": "discard"}, "form"),
+    ("message", "post"): ("message", lambda a: {"action": "discard"}, "form"),
+    ("message-template-new", "post"): (
+        None,
+        lambda a: {"purpose": "free", "channel": "email", "language": "fr", "subject": "S", "body": "B"},
+        "form",
+    ),
+    ("message-template", "post"): (
+        "message_template",
+        lambda a: {"purpose": "free", "channel": "email", "language": "en", "subject": "S", "body": "B"},
+        "form",
+    ),
+    ("letterhead", "post"): (None, lambda a: {"company_name": "Alpha", "bank_details": "IBAN"}, "form"),
     ("setup-users", "post"): (
         None,
         lambda a: {"email": "new.user@example.com", "role": "controller"},

@@ -2,6 +2,7 @@
 
 from .balance_due import BalanceDueReportView, RecordPaymentView
 from .branch import BranchContextView
+from .contact_customers import ContactCustomersView
 from .contacts import ContactCreateView, ContactEditView
 from .credit_list import (
     CreditListColumnsView,
@@ -22,6 +23,7 @@ __all__ = [
     "CreditListRecalculateView",
     "CreditListView",
     "ContactCreateView",
+    "ContactCustomersView",
     "ContactEditView",
     "CreditListViewsView",
     "CustomerAssignView",

@@ -1,0 +1,154 @@
+"""Documents as PDF: statements of account (open item or activity) on the tenant's letterhead, stored as
+`Document` rows; and the ERP's own PDF of an entry, checked and stored the same way.
+
+Rendering is WeasyPrint's. A page request renders at most one document (a preview or a download); every
+batch renders in Celery workers (`messaging.tasks`).
+"""
+
+import base64
+import datetime
+import hashlib
+
+from django.template.loader import render_to_string
+
+from creditcontrol.errors import DomainError
+from creditcontrol.tenancy import current_tenant
+from customers.models import Customer
+from ledger.models import LedgerEntry
+
+from .models import DOCUMENT_MAX_BYTES, Document, DocumentKind, Letterhead
+from .statements import Statement, statement_activity, statement_open_item
+
+PDF_MAGIC = b"%PDF-"
+
+
+def letterhead_get() -> Letterhead:
+    letterhead, _ = Letterhead.objects.get_or_create(tenant=current_tenant())
+    return letterhead
+
+
+def logo_data_uri(letterhead: Letterhead) -> str:
+    if not letterhead.logo:
+        return ""
+    encoded = base64.b64encode(bytes(letterhead.logo)).decode()
+    return f"data:{letterhead.logo_content_type};base64,{encoded}"
+
+
+def statement_html(statement: Statement, *, letterhead: Letterhead | None = None) -> str:
+    letterhead = letterhead or letterhead_get()
+    return render_to_string(
+        "messaging/statement_pdf.html",
+        {
+            "statement": statement,
+            "customer": statement.customer,
+            "letterhead": letterhead,
+            "company_name": letterhead.company_name or current_tenant().name,
+            "logo": logo_data_uri(letterhead),
+            "tenant": current_tenant(),
+        },
+    )
+
+
+def pdf_from_html(html: str) -> bytes:
+    import weasyprint
+
+    # No base URL: a document reaches no file or address outside itself (the logo is inlined).
+    return weasyprint.HTML(string=html, base_url=None, url_fetcher=_no_fetching).write_pdf()
+
+
+def _no_fetching(url, *args, **kwargs):
+    if url.startswith("data:"):
+        from weasyprint.urls import default_url_fetcher
+
+        return default_url_fetcher(url)
+    raise ValueError(f"A document may not fetch {url}.")
+
+
+def statement_build(
+    *,
+    customer: Customer,
+    as_of: datetime.date,
+    period_start: datetime.date | None = None,
+) -> Statement:
+    if period_start is None:
+        return statement_open_item(customer=customer, as_of=as_of)
+    if period_start > as_of:
+        message = "The period must start on or before its end."
+        raise DomainError(message, details={"period_start": [message]})
+    return statement_activity(customer=customer, start=period_start, end=as_of)
+
+
+def statement_filename(statement: Statement) -> str:
+    kind = "activity-statement" if statement.kind == "activity" else "statement"
+    return f"{kind}-{statement.customer.code}-{statement.as_of.isoformat()}.pdf"
+
+
+def statement_pdf(statement: Statement) -> bytes:
+    return pdf_from_html(statement_html(statement))
+
+
+def document_store(
+    *,
+    customer: Customer,
+    kind: str,
+    filename: str,
+    content: bytes,
+    entry: LedgerEntry | None = None,
+    as_of: datetime.date | None = None,
+    period_start: datetime.date | None = None,
+    user=None,
+) -> Document:
+    return Document.objects.create(
+        customer=customer,
+        entry=entry,
+        kind=kind,
+        filename=filename,
+        content=content,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        as_of=as_of,
+        period_start=period_start,
+        created_by=user,
+    )
+
+
+def statement_document(
+    *,
+    customer: Customer,
+    as_of: datetime.date,
+    period_start: datetime.date | None = None,
+    user=None,
+    statement: Statement | None = None,
+) -> Document:
+    """Render the statement (built here unless given) and keep it: the PDF a message attaches and the
+    timeline shows."""
+    if statement is None or statement.period_start != period_start or statement.as_of != as_of:
+        statement = statement_build(customer=customer, as_of=as_of, period_start=period_start)
+    return document_store(
+        customer=customer,
+        kind=DocumentKind.ACTIVITY_STATEMENT if period_start else DocumentKind.STATEMENT,
+        filename=statement_filename(statement),
+        content=statement_pdf(statement),
+        as_of=as_of,
+        period_start=period_start,
+        user=user,
+    )
+
+
+def erp_document_store(*, entry: LedgerEntry, filename: str, content: bytes, user=None) -> Document:
+    """The ERP's own PDF of an entry (one per entry: a new one replaces the old)."""
+    if len(content) > DOCUMENT_MAX_BYTES:
+        message = f"The file is {len(content):,} bytes; at most {DOCUMENT_MAX_BYTES:,} are accepted."
+        raise DomainError(message, details={"file": [message]}, code="too_large")
+    if not content.startswith(PDF_MAGIC):
+        message = "The file is not a PDF."
+        raise DomainError(message, details={"file": [message]})
+    Document.objects.filter(entry=entry, kind=DocumentKind.ERP_DOCUMENT).delete()
+    return document_store(
+        customer=entry.customer,
+        entry=entry,
+        kind=DocumentKind.ERP_DOCUMENT,
+        filename=filename or f"{entry.document_no}.pdf",
+        content=content,
+        user=user,
+    )

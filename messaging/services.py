@@ -1,0 +1,589 @@
+"""Writes of messaging: templates and the letterhead; composing a message (its statement rendered and
+kept), queueing it in the outbox or sending it now; releasing or discarding what waits; delivering it
+(the task's work) exactly once; and what a provider reports afterwards.
+
+A message's life: **outbox** (waits for review) → **queued** (released: one task will send it) →
+**sending** → **sent** → **delivered** or **bounced**; or **failed** with the reason; or **discarded**
+from the outbox. The delivery is idempotent: the task takes the message only while it is *queued*, marks
+it *sending* in its own transaction before it talks to the server, and puts it back to *queued* only when
+the server said no in a way worth another try. A task retried after a crash finds *sending* and sends
+nothing; such a message is failed by `messages_fail_stuck` with "outcome unknown", never sent twice.
+"""
+
+import datetime
+from dataclasses import dataclass
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from creditcontrol.errors import DomainError
+from creditcontrol.tenancy import current_tenant
+from customers.models import Contact, Customer
+from interactions.models import InteractionType
+from interactions.services import interaction_create
+from ledger.models import LedgerEntry
+
+from . import channels, documents
+from .defaults import TEMPLATES as DEFAULT_TEMPLATES
+from .models import (
+    LOGO_MAX_BYTES,
+    Batch,
+    BatchItem,
+    BatchStatus,
+    Channel,
+    Letterhead,
+    Message,
+    MessageStatus,
+    MessageTemplate,
+    Purpose,
+)
+from .statements import Statement, statement_open_item
+from .variables import render, template_problems, values_for
+
+# A message still "sending" after this long was taken by a worker that died mid-send.
+STUCK_AFTER = datetime.timedelta(minutes=15)
+LOGO_TYPES = {"image/png", "image/jpeg"}
+
+
+# --- setup ---------------------------------------------------------------------------------------------
+
+
+def templates_seed_defaults() -> None:
+    """A new tenant's templates: a statement cover e-mail, an invoice copy and a free message (English)."""
+    for channel, purpose, subject, body in DEFAULT_TEMPLATES:
+        MessageTemplate.objects.get_or_create(
+            channel=channel, purpose=purpose, language="en", defaults={"subject": subject, "body": body}
+        )
+
+
+def _template_problems(*, channel: str, purpose: str, language: str, subject: str, body: str) -> dict:
+    errors: dict[str, list[str]] = {}
+    if channel not in Channel.values:
+        errors["channel"] = [f"Choose one of {', '.join(Channel.values)}."]
+    if purpose not in Purpose.values:
+        errors["purpose"] = [f"Choose one of {', '.join(Purpose.values)}."]
+    if not (language or "").strip():
+        errors["language"] = ["Give the template's language, e.g. en or de."]
+    if channel == Channel.EMAIL and not (subject or "").strip():
+        errors["subject"] = ["An e-mail needs a subject."]
+    if not (body or "").strip():
+        errors["body"] = ["Write the message."]
+    for field, text in (("subject", subject), ("body", body)):
+        problems = template_problems(text)
+        if problems:
+            errors.setdefault(field, []).extend(problems)
+    return errors
+
+
+@transaction.atomic
+def template_save(
+    *,
+    channel: str,
+    purpose: str,
+    language: str,
+    subject: str,
+    body: str,
+    template: MessageTemplate | None = None,
+) -> MessageTemplate:
+    language = (language or "").strip().lower()
+    errors = _template_problems(
+        channel=channel, purpose=purpose, language=language, subject=subject, body=body
+    )
+    clash = MessageTemplate.objects.filter(channel=channel, purpose=purpose, language=language)
+    if template is not None:
+        clash = clash.exclude(pk=template.pk)
+    if not errors and clash.exists():
+        errors["language"] = [
+            f"There is already a {Purpose(purpose).label.lower()} template for {Channel(channel).label} in {language}."
+        ]
+    if errors:
+        raise DomainError(next(iter(errors.values()))[0], details=errors)
+    template = template or MessageTemplate()
+    template.channel, template.purpose, template.language = channel, purpose, language
+    template.subject, template.body = subject.strip(), body
+    template.save()
+    return template
+
+
+def template_for(*, purpose: str, channel: str, language: str = "") -> MessageTemplate | None:
+    """The template for a purpose and channel in `language`, else in English, else in any language."""
+    candidates = list(MessageTemplate.objects.filter(purpose=purpose, channel=channel))
+    for wanted in (language, "en"):
+        for template in candidates:
+            if template.language == wanted:
+                return template
+    return candidates[0] if candidates else None
+
+
+@transaction.atomic
+def letterhead_update(*, logo: bytes | None = None, logo_content_type: str = "", clear_logo=False, **fields):
+    letterhead = Letterhead.objects.select_for_update().get(pk=documents.letterhead_get().pk)
+    if logo is not None:
+        if len(logo) > LOGO_MAX_BYTES:
+            message = f"The logo is {len(logo):,} bytes; at most {LOGO_MAX_BYTES:,} are accepted."
+            raise DomainError(message, details={"logo": [message]})
+        if logo_content_type not in LOGO_TYPES:
+            message = "The logo must be a PNG or JPEG image."
+            raise DomainError(message, details={"logo": [message]})
+        letterhead.logo, letterhead.logo_content_type = logo, logo_content_type
+    elif clear_logo:
+        letterhead.logo, letterhead.logo_content_type = None, ""
+    for name, value in fields.items():
+        setattr(letterhead, name, value)
+    letterhead.save()
+    return letterhead
+
+
+# --- composing -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Recipient:
+    contact: Contact | None
+    address: str
+
+
+class NoRecipient(DomainError):
+    pass
+
+
+def recipient_for(customer: Customer, channel: str) -> Recipient:
+    """Who a message on `channel` goes to: the credit-control contact, else the primary, else any active
+    contact with an address for the channel, else the customer's own. Raises NoRecipient (the skip reason)."""
+    contacts = Contact.objects.filter(customer=customer, is_inactive=False).order_by(
+        "-is_credit_control_contact", "-is_primary", "name", "pk"
+    )
+    if channel == Channel.EMAIL:
+        for contact in contacts:
+            if contact.email:
+                return Recipient(contact, contact.email)
+        if customer.email:
+            return Recipient(None, customer.email)
+        raise NoRecipient(
+            "No e-mail address: neither the customer nor an active contact has one.", code="no_email"
+        )
+    if channel == Channel.SMS:
+        for contact in contacts:
+            if contact.phone:
+                return Recipient(contact, contact.phone)
+        if customer.phone:
+            return Recipient(None, customer.phone)
+        raise NoRecipient(
+            "No phone number: neither the customer nor an active contact has one.", code="no_phone"
+        )
+    if not customer.address.strip():
+        raise NoRecipient("No postal address for a letter.", code="no_address")
+    contact = contacts.first()
+    return Recipient(contact, f"{contact.name}, {customer.name}" if contact else customer.name)
+
+
+def _sender_and_reply_to(customer: Customer, letterhead: Letterhead) -> tuple[str, str]:
+    name = letterhead.sender_name or letterhead.company_name or current_tenant().name
+    address = letterhead.sender_email or settings.DEFAULT_FROM_EMAIL
+    reply_to = letterhead.reply_to or (customer.controller.email if customer.controller else "") or ""
+    return f"{name} <{address}>", reply_to
+
+
+@dataclass
+class Draft:
+    """A message as it would go out: what the preview shows and what `message_create` keeps."""
+
+    customer: Customer
+    recipient: Recipient
+    channel: str
+    purpose: str
+    template: MessageTemplate | None
+    subject: str
+    body: str
+    sender: str
+    reply_to: str
+
+
+def message_draft(
+    *,
+    customer: Customer,
+    channel: str = Channel.EMAIL,
+    purpose: str = Purpose.STATEMENT,
+    as_of: datetime.date,
+    template: MessageTemplate | None = None,
+    subject: str | None = None,
+    body: str | None = None,
+    statement: Statement | None = None,
+) -> Draft:
+    """Fill a template (or the subject and text given) for one customer (with its open-item statement as
+    of `as_of`, made here unless given). Raises NoRecipient."""
+    recipient = recipient_for(customer, channel)
+    template = template or template_for(purpose=purpose, channel=channel, language=_language(customer))
+    if template is None and body is None:
+        message = f"There is no {Purpose(purpose).label.lower()} template for {Channel(channel).label}."
+        raise DomainError(message, details={"template": [message]}, code="no_template")
+    subject = template.subject if subject is None else subject
+    body = template.body if body is None else body
+    problems = template_problems(subject, body)
+    if problems:
+        raise DomainError(problems[0], details={"body": problems})
+    letterhead = documents.letterhead_get()
+    values = values_for(
+        customer=customer,
+        contact=recipient.contact,
+        statement=statement or statement_open_item(customer=customer, as_of=as_of),
+        letterhead=letterhead,
+        today=current_tenant().today(),
+    )
+    sender, reply_to = _sender_and_reply_to(customer, letterhead)
+    return Draft(
+        customer=customer,
+        recipient=recipient,
+        channel=channel,
+        purpose=purpose,
+        template=template,
+        subject=render(subject, values),
+        body=render(body, values),
+        sender=sender,
+        reply_to=reply_to,
+    )
+
+
+# The language a customer reads, from its country (a template in it is chosen where one exists).
+COUNTRY_LANGUAGE = {
+    "DE": "de",
+    "AT": "de",
+    "CH": "de",
+    "FR": "fr",
+    "BE": "fr",
+    "NL": "nl",
+    "DK": "da",
+    "ES": "es",
+}
+
+
+def _language(customer: Customer) -> str:
+    return COUNTRY_LANGUAGE.get((customer.country or "").upper(), "en")
+
+
+@transaction.atomic
+def message_create(
+    *,
+    draft: Draft,
+    user=None,
+    send_now: bool,
+    as_of: datetime.date,
+    period_start: datetime.date | None = None,
+    attach_statement: bool = True,
+    extra_documents=(),
+    statement: Statement | None = None,
+) -> Message:
+    """Keep a drafted message with its statement (rendered now), in the outbox or queued to send."""
+    message = Message.objects.create(
+        customer=draft.customer,
+        contact=draft.recipient.contact,
+        channel=draft.channel,
+        purpose=draft.purpose,
+        template=draft.template,
+        recipient=draft.recipient.address,
+        sender=draft.sender,
+        reply_to=draft.reply_to,
+        subject=draft.subject,
+        body=draft.body,
+        status=MessageStatus.QUEUED if send_now else MessageStatus.OUTBOX,
+        internet_message_id=make_msgid(domain=_domain()),
+        created_by=user,
+        released_at=timezone.now() if send_now else None,
+        released_by=user if send_now else None,
+        status_at=timezone.now(),
+    )
+    attached = list(extra_documents)
+    if attach_statement:
+        attached.append(
+            documents.statement_document(
+                customer=draft.customer, as_of=as_of, period_start=period_start, user=user
+            )
+        )
+    if attached:
+        message.documents.add(*attached)
+    if send_now:
+        _deliver_after_commit(message)
+    return message
+
+
+def _domain() -> str:
+    address = documents.letterhead_get().sender_email or settings.DEFAULT_FROM_EMAIL
+    return address.rsplit("@", 1)[-1].strip("> ") or "localhost"
+
+
+def _deliver_after_commit(message: Message) -> None:
+    from .tasks import deliver_message
+
+    tenant_id, message_id = message.tenant_id, message.pk
+    transaction.on_commit(lambda: deliver_message.delay(tenant_id, message_id))
+
+
+def _waiting(message: Message) -> Message:
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.status != MessageStatus.OUTBOX:
+        text = f"The message is {message.get_status_display().lower()}, no longer in the outbox."
+        raise DomainError(text, code="not_in_outbox")
+    return message
+
+
+@transaction.atomic
+def message_release(*, message: Message, user=None) -> Message:
+    message = _waiting(message)
+    message.status, message.status_at = MessageStatus.QUEUED, timezone.now()
+    message.released_at, message.released_by = timezone.now(), user
+    message.save(update_fields=["status", "status_at", "released_at", "released_by"])
+    _deliver_after_commit(message)
+    return message
+
+
+@transaction.atomic
+def message_discard(*, message: Message, user=None) -> Message:
+    message = _waiting(message)
+    message.status, message.status_at = MessageStatus.DISCARDED, timezone.now()
+    message.status_reason = f"Discarded by {user.get_username()}" if user else "Discarded"
+    message.save(update_fields=["status", "status_at", "status_reason"])
+    return message
+
+
+# --- delivering ----------------------------------------------------------------------------------------
+
+
+def _take(message_id: int) -> Message | None:
+    """Mark a queued message *sending* (committed before anything is sent); None when it is not queued."""
+    with transaction.atomic():
+        message = Message.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or message.status != MessageStatus.QUEUED:
+            return None
+        message.status, message.status_at = MessageStatus.SENDING, timezone.now()
+        message.attempts += 1
+        message.save(update_fields=["status", "status_at", "attempts"])
+        return message
+
+
+def _settle(message: Message, status: str, reason: str = "") -> None:
+    message.status, message.status_reason, message.status_at = status, reason[:500], timezone.now()
+    fields = ["status", "status_reason", "status_at"]
+    if status == MessageStatus.SENT:
+        message.sent_at = message.status_at
+        fields.append("sent_at")
+    message.save(update_fields=fields)
+
+
+def message_deliver(message_id: int, *, last_attempt: bool = False) -> str:
+    """Send a queued message once. Returns its status; raises channels.TryAgain when a retry may help
+    (the message is queued again first, unless this was the last attempt: then it failed)."""
+    message = _take(message_id)
+    if message is None:
+        return "skipped"
+    try:
+        channels.send(message)
+    except channels.TryAgain as error:
+        with transaction.atomic():
+            if last_attempt:
+                _settle(message, MessageStatus.FAILED, f"Gave up after {message.attempts} attempts: {error}")
+                return message.status
+            _settle(message, MessageStatus.QUEUED, f"Attempt {message.attempts} failed: {error}")
+        raise
+    except channels.Undeliverable as error:
+        _settle(message, MessageStatus.FAILED, str(error))
+        return message.status
+    with transaction.atomic():
+        _settle(message, MessageStatus.SENT)
+        _log_on_timeline(message)
+    return message.status
+
+
+INTERACTION_TYPE = {Channel.EMAIL: InteractionType.EMAIL, Channel.LETTER: InteractionType.LETTER}
+
+
+def _log_on_timeline(message: Message) -> None:
+    what = Purpose(message.purpose).label
+    description = f"{what} sent by {Channel(message.channel).label.lower()} to {message.recipient}"
+    interaction = interaction_create(
+        customer=message.customer,
+        user=message.released_by or message.created_by,
+        description=description[:250],
+        interaction_type=INTERACTION_TYPE.get(message.channel, InteractionType.NOTE),
+        occurred_at=message.sent_at,
+        contact=message.contact,
+        notes=f"Subject: {message.subject}\n\n{message.body}" if message.subject else message.body,
+        controller=message.customer.controller,
+    )
+    message.interaction = interaction
+    message.save(update_fields=["interaction"])
+
+
+def messages_fail_stuck(*, now: datetime.datetime | None = None) -> int:
+    """Messages a worker took and never finished: failed, the outcome unknown (never sent again)."""
+    cutoff = (now or timezone.now()) - STUCK_AFTER
+    return Message.objects.filter(status=MessageStatus.SENDING, status_at__lt=cutoff).update(
+        status=MessageStatus.FAILED,
+        status_reason="Outcome unknown: the sending was interrupted. Check with the customer before sending again.",
+        status_at=timezone.now(),
+    )
+
+
+# What a provider may report after sending, and the status it leads to.
+EVENTS = {
+    "delivered": MessageStatus.DELIVERED,
+    "bounced": MessageStatus.BOUNCED,
+    "failed": MessageStatus.FAILED,
+}
+
+
+@transaction.atomic
+def message_event(*, internet_message_id: str, event: str, reason: str = "") -> Message:
+    """A provider's delivery event for the message sent with Message-ID `internet_message_id`."""
+    if event not in EVENTS:
+        text = f"Unknown event '{event}': one of {', '.join(EVENTS)}."
+        raise DomainError(text, details={"event": [text]})
+    message = Message.objects.select_for_update().filter(internet_message_id=internet_message_id).first()
+    if message is None:
+        text = "No message was sent with that Message-ID."
+        raise DomainError(text, details={"internet_message_id": [text]}, code="not_found")
+    if message.status in (MessageStatus.SENT, MessageStatus.DELIVERED):
+        _settle(message, EVENTS[event], reason)
+    return message
+
+
+# --- batches -------------------------------------------------------------------------------------------
+
+
+def batch_skips(*, customer_ids: list[int], channel: str) -> dict[int, str]:
+    """Who a batch on `channel` will skip and why, found in two queries: no address for the channel, or
+    nothing open on the account. (Each customer is checked again when its message is made.)"""
+    reasons: dict[int, str] = {}
+    customers = Customer.objects.filter(pk__in=customer_ids)
+    contacts = Contact.objects.filter(customer_id__in=customer_ids, is_inactive=False)
+    if channel == Channel.EMAIL:
+        reachable = set(contacts.exclude(email="").values_list("customer_id", flat=True))
+        reachable |= set(customers.exclude(email="").values_list("pk", flat=True))
+        missing = "No e-mail address: neither the customer nor an active contact has one."
+    elif channel == Channel.SMS:
+        reachable = set(contacts.exclude(phone="").values_list("customer_id", flat=True))
+        reachable |= set(customers.exclude(phone="").values_list("pk", flat=True))
+        missing = "No phone number: neither the customer nor an active contact has one."
+    else:
+        reachable = set(customers.exclude(address="").values_list("pk", flat=True))
+        missing = "No postal address for a letter."
+    with_open = set(
+        LedgerEntry.objects.filter(customer_id__in=customer_ids, is_open=True)
+        .values_list("customer_id", flat=True)
+        .distinct()
+    )
+    for pk in customers.values_list("pk", flat=True):
+        if pk not in reachable:
+            reasons[pk] = missing
+        elif pk not in with_open:
+            reasons[pk] = "Nothing open on the account."
+    return reasons
+
+
+@transaction.atomic
+def batch_start(
+    *,
+    customer_ids: list[int],
+    channel: str,
+    purpose: str,
+    as_of: datetime.date,
+    subject: str,
+    body: str,
+    send_now: bool,
+    user=None,
+) -> Batch:
+    """A batch of messages, one per customer (in customer number order), made by a worker."""
+    problems = template_problems(subject, body)
+    if problems:
+        raise DomainError(problems[0], details={"body": problems})
+    customers = list(
+        Customer.objects.filter(pk__in=customer_ids).order_by("code").values_list("pk", flat=True)
+    )
+    if not customers:
+        message = "Choose at least one customer."
+        raise DomainError(message, details={"customers": [message]})
+    skips = batch_skips(customer_ids=customers, channel=channel)
+    batch = Batch.objects.create(
+        channel=channel,
+        purpose=purpose,
+        as_of=as_of,
+        subject=subject,
+        body=body,
+        attach_statement=purpose == Purpose.STATEMENT,
+        send_now=send_now,
+        total=len(customers),
+        done=sum(1 for pk in customers if pk in skips),
+        created_by=user,
+    )
+    BatchItem.objects.bulk_create(
+        BatchItem(
+            tenant=batch.tenant,
+            batch=batch,
+            customer_id=pk,
+            position=position,
+            skipped=skips.get(pk, ""),
+            processed=pk in skips,
+        )
+        for position, pk in enumerate(customers)
+    )
+    if batch.done == batch.total:
+        batch.status, batch.finished_at = BatchStatus.FINISHED, timezone.now()
+        batch.save(update_fields=["status", "finished_at"])
+    else:
+        from .tasks import run_batch
+
+        tenant_id, batch_id = batch.tenant_id, batch.pk
+        transaction.on_commit(lambda: run_batch.delay(tenant_id, batch_id))
+    return batch
+
+
+def batch_run(batch_id: int) -> Batch:
+    """Make the batch's pending messages, one customer per transaction (progress shows as it goes; run
+    again after a crash, it goes on where it stopped and makes no message twice)."""
+    batch = Batch.objects.select_related("created_by").get(pk=batch_id)
+    while True:
+        with transaction.atomic():
+            item = (
+                BatchItem.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("customer__controller")
+                .filter(batch=batch, processed=False)
+                .order_by("position")
+                .first()
+            )
+            if item is None:
+                break
+            try:
+                with transaction.atomic():
+                    statement = statement_open_item(customer=item.customer, as_of=batch.as_of)
+                    if batch.attach_statement and statement.is_empty:
+                        raise DomainError(f"Nothing open on the account as of {batch.as_of.isoformat()}.")
+                    draft = message_draft(
+                        customer=item.customer,
+                        channel=batch.channel,
+                        purpose=batch.purpose,
+                        as_of=batch.as_of,
+                        subject=batch.subject,
+                        body=batch.body,
+                        statement=statement,
+                    )
+                    item.message = message_create(
+                        draft=draft,
+                        user=batch.created_by,
+                        send_now=batch.send_now,
+                        as_of=batch.as_of,
+                        attach_statement=batch.attach_statement,
+                        statement=statement,
+                    )
+            except DomainError as error:
+                item.skipped = error.message[:300]
+            item.processed = True
+            item.save(update_fields=["message", "skipped", "processed"])
+            Batch.objects.filter(pk=batch.pk).update(done=F("done") + 1)
+    with transaction.atomic():
+        batch = Batch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status != BatchStatus.FINISHED:
+            batch.status, batch.finished_at = BatchStatus.FINISHED, timezone.now()
+            batch.save(update_fields=["status", "finished_at"])
+    return batch

@@ -1,0 +1,44 @@
+"""Celery tasks of messaging: one task per message, retried with backoff when a later attempt may help."""
+
+from celery import shared_task
+
+from creditcontrol.models import Tenant
+from creditcontrol.tenancy import tenant_context
+
+from . import channels, services
+
+MAX_ATTEMPTS = 6
+
+
+def backoff(retries: int) -> int:
+    """Seconds before the next attempt: 1, 2, 4, 8, 16 minutes."""
+    return 60 * 2**retries
+
+
+@shared_task(bind=True, max_retries=MAX_ATTEMPTS - 1)
+def deliver_message(self, tenant_id: int, message_id: int) -> str:
+    with tenant_context(Tenant.objects.get(pk=tenant_id)):
+        try:
+            return services.message_deliver(message_id, last_attempt=self.request.retries >= self.max_retries)
+        except channels.TryAgain as error:
+            raise self.retry(exc=error, countdown=backoff(self.request.retries)) from error
+
+
+@shared_task
+def fail_stuck_messages() -> int:
+    """Every quarter of an hour (creditcontrol/celery.py): messages a dead worker left *sending*."""
+    failed = 0
+    for tenant in Tenant.objects.all():
+        with tenant_context(tenant):
+            failed += services.messages_fail_stuck()
+    return failed
+
+
+@shared_task(bind=True, max_retries=3, default_retry_delay=30)
+def run_batch(self, tenant_id: int, batch_id: int) -> int:
+    """Make a batch's messages (each queued or sent by a deliver_message task of its own)."""
+    with tenant_context(Tenant.objects.get(pk=tenant_id)):
+        try:
+            return services.batch_run(batch_id).done
+        except Exception as error:  # a lost connection: go on where it stopped
+            raise self.retry(exc=error) from error
