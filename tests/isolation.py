@@ -124,6 +124,10 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "setup-branch": ("post", "branch"),
     "setup-payment-terms": ("get", None),
     "setup-payment-terms-edit": ("post", "payment_terms"),
+    # the audit log: its page, its export and its API
+    "audit-log": ("get", None),
+    "audit-export": ("get", None),
+    "audit-change-list": ("get", None),
 }
 
 # Path parameters that are not an object's id.

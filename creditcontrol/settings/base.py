@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "ledger",
     "interactions",
     "aging",
+    "audit",
     "workspace",
     "project",
 ]
