@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from creditcontrol import bounds, changes, members, usage
+from creditcontrol import auditing, bounds, changes, members, usage
 from creditcontrol.bounds import PAYMENT_TERMS_MAX_DAYS
 from creditcontrol.errors import DomainError
 from creditcontrol.models import Membership
@@ -80,12 +80,14 @@ def customer_create(*, code: str, name: str, **fields) -> Customer:
 
 
 @transaction.atomic
-def customer_update(*, customer: Customer, **fields) -> Customer:
+def customer_update(*, customer: Customer, reason: str = "", **fields) -> Customer:
+    """Change a customer's fields; `reason` (why a hold or block changes) goes into the audit log."""
     if "credit_limit_lcy" in fields:
         raise DomainError("Change a credit limit with a credit limit review, which keeps its history.")
     for name, value in fields.items():
         setattr(customer, name, value)
-    _save(customer, what=CUSTOMER_EXISTS)
+    with auditing.context(reason=reason.strip() or None):
+        _save(customer, what=CUSTOMER_EXISTS)
     changes.publish(source="customer", customer_ids=[customer.pk])  # blocked and limits feed the statuses
     return customer
 
@@ -197,7 +199,8 @@ def credit_limit_change(
     )
     customer.credit_limit_lcy = new_limit_lcy
     customer.credit_limit_last_checked = checked_on
-    customer.save(update_fields=["credit_limit_lcy", "credit_limit_last_checked", "updated_at"])
+    with auditing.context(reason=note.strip() or None):  # the audit log's row says why, as the history does
+        customer.save(update_fields=["credit_limit_lcy", "credit_limit_last_checked", "updated_at"])
     changes.publish(source="customer", customer_ids=[customer.pk])
     return change
 

@@ -149,6 +149,10 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "message-template-new": ("get", None),
     "message-template": ("get", "message_template"),
     "letterhead": ("get", None),
+    # the audit log: its page, its export and its API
+    "audit-log": ("get", None),
+    "audit-export": ("get", None),
+    "audit-change-list": ("get", None),
 }
 
 # Path parameters that are not an object's id.

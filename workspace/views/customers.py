@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.generic import TemplateView, View
 
 from aging.selectors import statistics_as_seen
+from audit import selectors as audit_selectors
 from creditcontrol import scope
 from creditcontrol.charts import credit_review_svg
 from creditcontrol.errors import DomainError
@@ -126,6 +127,7 @@ class CustomerCardView(TenantPageMixin, TemplateView):
             can_review=self.can(Role.MANAGER),
             can_edit_contacts=self.can(Role.CONTROLLER),
             today=today,
+            audit_changes=audit_selectors.customer_changes(customer_id=customer.pk),
             **_disputed(customer),
         )
         return context
