@@ -10,7 +10,7 @@ import copy
 import django_filters
 from django.db.models import F, Q
 
-from customers.selectors import group_and_descendants
+from customers.selectors import former_controller_q, group_and_descendants
 from ledger.branches import customers_in_branch_q
 
 from .figures import FIGURE_COLUMNS
@@ -68,7 +68,9 @@ def _shallow_copy(original: django_filters.Filter) -> django_filters.Filter:
 class _CustomerStatisticsFilterBase(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Customer code or name")
     customer = django_filters.NumberFilter(field_name="customer_id")
-    controller = django_filters.CharFilter(method="by_controller", label="Controller: a user id, me or none")
+    controller = django_filters.CharFilter(
+        method="by_controller", label="Controller: a user id, me, none or former (a former member)"
+    )
     branch = django_filters.NumberFilter(
         method="by_branch", label="Branch: its customers and the customers with entries in it"
     )
@@ -117,6 +119,8 @@ class _CustomerStatisticsFilterBase(django_filters.FilterSet):
             return queryset.filter(customer__controller=self.request.user)
         if value == "none":
             return queryset.filter(customer__controller__isnull=True)
+        if value == "former":
+            return queryset.filter(former_controller_q(prefix="customer__"))
         return queryset.filter(customer__controller_id=value) if value.isdigit() else queryset.none()
 
     def by_branch(self, queryset, name, value):

@@ -213,11 +213,15 @@ class RecalculationRun(TenantOwned):
 
 
 class KpiSnapshot(TenantOwned):
-    """The tenant's headline figures on one day, taken by the nightly job, for trend charts."""
+    """The tenant's headline figures on one day, taken by the nightly job, for trend charts: the whole
+    company's (no branch) and each branch's (its entries', as the branch context cuts them)."""
 
     controller_scope = None  # tenant-wide figures: managers' (aging.selectors.kpi_history)
 
     date = models.DateField()
+    branch = models.ForeignKey(
+        "customers.Branch", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     taken_at = models.DateTimeField(auto_now=True)
     customers_count = models.IntegerField(default=0)
     total_ar_lcy = models.DecimalField(**TOTAL_MONEY)
@@ -232,4 +236,13 @@ class KpiSnapshot(TenantOwned):
 
     class Meta:
         ordering = ["-date"]
-        constraints = [models.UniqueConstraint(fields=["tenant", "date"], name="kpi_snapshot_one_per_day")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "date"], condition=Q(branch__isnull=True), name="kpi_snapshot_one_per_day"
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "branch", "date"],
+                condition=Q(branch__isnull=False),
+                name="kpi_snapshot_one_per_branch_day",
+            ),
+        ]

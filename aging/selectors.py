@@ -170,14 +170,42 @@ def tenant_balance_as_of(
         f", COALESCE(SUM(remaining_lcy) FILTER (WHERE remaining_lcy <> 0 AND {band_condition(band, basis_column)}), 0)"
         for band in bands
     )
+    # An entry's remaining amount as of the date is its stored one unless an application touching it was
+    # posted, or undone, after the date ("late"): the open entries are read as they are, and only the
+    # late ones are worked out from their applications (ledger.arithmetic), so the cost follows what moved
+    # since the date, not the size of the ledger.
+    late = """
+        SELECT a.applying_entry_id AS entry_id FROM ledger_application a
+         WHERE a.tenant_id = %(tenant)s AND (a.posting_date > %(as_of)s OR a.undone_on > %(as_of)s)
+        UNION
+        SELECT a.applied_entry_id FROM ledger_application a
+         WHERE a.tenant_id = %(tenant)s AND (a.posting_date > %(as_of)s OR a.undone_on > %(as_of)s)
+    """
+    active = arithmetic.application_active_as_of_sql("a", "%(as_of)s")
+    late_taken = f"""
+        SELECT entry_id, sum(taken) AS taken FROM (
+            SELECT a.applied_entry_id AS entry_id, a.amount AS taken FROM ledger_application a
+             WHERE a.tenant_id = %(tenant)s AND {active} AND a.applied_entry_id IN (SELECT entry_id FROM late)
+            UNION ALL
+            SELECT a.applying_entry_id, -a.amount FROM ledger_application a
+             WHERE a.tenant_id = %(tenant)s AND {active} AND a.applying_entry_id IN (SELECT entry_id FROM late)
+        ) moved GROUP BY entry_id
+    """
+    scope = f"{customer_in_scope_sql('e.customer_id')} {in_branch}"
+    remaining = f"""
+        SELECT e.due_date, e.posting_date, e.document_date, e.remaining_amount_lcy AS remaining_lcy
+          FROM {ENTRY} e
+         WHERE e.tenant_id = %(tenant)s AND e.is_open AND e.posting_date <= %(as_of)s AND {scope}
+           AND NOT EXISTS (SELECT 1 FROM late WHERE late.entry_id = e.id)
+        UNION ALL
+        SELECT e.due_date, e.posting_date, e.document_date, {remaining_lcy} AS remaining_lcy
+          FROM {ENTRY} e
+          JOIN late ON late.entry_id = e.id
+          LEFT JOIN ({late_taken}) m ON m.entry_id = e.id
+         WHERE e.tenant_id = %(tenant)s AND e.posting_date <= %(as_of)s AND {scope}
+    """
     sql = f"""
-        WITH remaining AS (
-            SELECT e.due_date, e.posting_date, e.document_date, {remaining_lcy} AS remaining_lcy
-              FROM {ENTRY} e
-              LEFT JOIN ({arithmetic.taken_as_of_by_entry_sql("%(tenant)s", "%(as_of)s")}) m ON m.entry_id = e.id
-             WHERE e.tenant_id = %(tenant)s AND e.posting_date <= %(as_of)s
-               AND {customer_in_scope_sql("e.customer_id")} {in_branch}
-        )
+        WITH late AS ({late}), remaining AS ({remaining})
         SELECT COALESCE(SUM(remaining_lcy), 0),
                COALESCE(SUM(remaining_lcy) FILTER (WHERE due_date >= %(as_of)s), 0){band_sums}
           FROM remaining
@@ -265,21 +293,26 @@ def tenant_kpis(*, as_of: datetime.date, branch_id: int | None = None) -> dict:
     }
 
 
-def kpi_history(*, since: datetime.date | None = None):
-    """The daily snapshots: tenant-wide figures, so none within a controller's scope (whose other figures
-    are their own customers'; a trend of everyone's beside them would read as theirs)."""
+def kpi_snapshot_on(*, date: datetime.date, branch_id: int | None = None) -> KpiSnapshot | None:
+    """The snapshot the nightly job took on `date`, of the whole company or of one branch."""
+    return KpiSnapshot.objects.filter(date=date, branch_id=branch_id).first()
+
+
+def kpi_history(*, since: datetime.date | None = None, branch_id: int | None = None):
+    """The daily snapshots: tenant-wide figures (or one branch's), so none within a controller's scope
+    (whose other figures are their own customers'; a trend of everyone's beside them would read as theirs)."""
     if scoped_controller_id() is not None:
         return KpiSnapshot.objects.none()
-    snapshots = KpiSnapshot.objects.order_by("date")
+    snapshots = KpiSnapshot.objects.filter(branch_id=branch_id).order_by("date")
     if since is not None:
         snapshots = snapshots.filter(date__gte=since)
     return snapshots
 
 
-def cei_by_month(*, since: datetime.date | None = None) -> list[dict]:
+def cei_by_month(*, since: datetime.date | None = None, branch_id: int | None = None) -> list[dict]:
     """CEI per month, from the last snapshot taken in each month (the month's final CEI)."""
     months: dict[datetime.date, KpiSnapshot] = {}
-    for snapshot in kpi_history(since=since):
+    for snapshot in kpi_history(since=since, branch_id=branch_id):
         months[snapshot.date.replace(day=1)] = snapshot
     return [
         {"month": month, "cei": snapshot.cei_month_to_date, "as_of": snapshot.date}
@@ -348,6 +381,16 @@ def open_figures(*, as_of: datetime.date, branch_id: int | None = None, top: int
     }
 
 
+def _overdue_by_controller() -> dict:
+    """{controller id: (overdue balance, overdue customers)} from the stored statistics."""
+    return {
+        row["customer__controller"]: (row["overdue"], row["customers"])
+        for row in CustomerStatistics.objects.filter(overdue_balance_lcy__gt=0)
+        .values("customer__controller")
+        .annotate(overdue=Sum("overdue_balance_lcy"), customers=Count("customer_id"))
+    }
+
+
 def controller_overview(*, as_of: datetime.date | None = None, branch_id: int | None = None) -> list[dict]:
     """The manager's side-by-side view of the credit controllers: per controller, their customers' overdue
     balance (LCY) and overdue customers, their open to-dos (of which overdue at `as_of`) and the kept rate
@@ -360,13 +403,10 @@ def controller_overview(*, as_of: datetime.date | None = None, branch_id: int | 
         .select_related("user")
         .order_by("user__username")
     )
-    if as_of is None:
-        overdue = {
-            row["customer__controller"]: (row["overdue"], row["customers"])
-            for row in CustomerStatistics.objects.filter(overdue_balance_lcy__gt=0)
-            .values("customer__controller")
-            .annotate(overdue=Sum("overdue_balance_lcy"), customers=Count("customer_id"))
-        }
+    if as_of is None:  # a pass over every overdue customer: once per version of the statistics
+        overdue = cached(
+            tenant, f"overdue-by-controller:{scoped_controller_id() or 'all'}", _overdue_by_controller
+        )
     else:
         in_branch = "" if branch_id is None else "AND e.branch_id = %(branch)s"
         with connection.cursor() as cursor:

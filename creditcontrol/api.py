@@ -8,10 +8,11 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from . import auditing
 from .errors import DomainError
-from .models import Role, Tenant
+from .models import ApiToken, Role, Tenant
 from .sql import ID_MAX
-from .tenancy import current_tenant, enter_tenant, role_at_least, tenant_context
+from .tenancy import current_tenant, enter_tenant, request_audit_context, role_at_least, tenant_context
 
 
 class IdField(serializers.IntegerField):
@@ -82,6 +83,16 @@ class TenantAPIMixin:
             raise Http404
         if request.user.is_authenticated and (membership is None or membership.user_id != request.user.pk):
             enter_tenant(django_request, request.user, slug)
+        if request.user.is_authenticated and getattr(django_request, "tenant", None) is not None:
+            token = request.auth if isinstance(request.auth, ApiToken) else None
+            request_audit_context(
+                django_request,
+                source=auditing.API,
+                user_id=request.user.pk,
+                user=request.user.get_username(),
+                token_id=token.pk if token else None,
+                token=f"{token.name} ({token.prefix}…)" if token else None,
+            )
         super().initial(request, *args, **kwargs)
 
     @property

@@ -24,6 +24,7 @@ SECTIONS = {
         "Statements and messages to customers: batches, the outbox, delivery events.",
         ("messages",),
     ),
+    "audit": ("The audit log: every change to what matters, who or what made it, and why.", ("audit",)),
     "setup": (
         "The tenant's setup: branches, customer groups, payment terms, status codes, aging.",
         ("branches", "customer-groups", "payment-terms", "status-codes", "aging"),

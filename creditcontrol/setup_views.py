@@ -1,4 +1,6 @@
-"""The tenant admin's setup pages that belong to the core: the setup index, users and roles, formats."""
+"""The tenant admin's setup pages that belong to the core: the setup index, the tenant's formats, and the
+users and roles' forms (their routes are the customers app's, customers/member_views.py: a member's
+customers go with their role)."""
 
 import datetime
 from decimal import Decimal
@@ -81,46 +83,11 @@ class MemberListView(AdminPage, TemplateView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
-def _membership(view) -> Membership:
+def membership_or_404(view) -> Membership:
     try:
         return members.member_get(membership_id=view.kwargs["pk"])
     except Membership.DoesNotExist:
         raise Http404("No such member.") from None
-
-
-class MemberRoleView(AdminPage, TemplateView):
-    http_method_names = ["post"]
-
-    def post(self, request, *args, **kwargs):
-        membership = _membership(self)
-        form = RoleForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, f"Choose a role: {', '.join(Role.labels)}.")
-            return redirect("setup-users", tenant_slug=self.tenant.slug)
-        try:
-            membership = members.member_role_change(membership=membership, role=form.cleaned_data["role"])
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request, f"{membership.user.email or membership.user} is now {membership.get_role_display()}."
-            )
-        return redirect("setup-users", tenant_slug=self.tenant.slug)
-
-
-class MemberRemoveView(AdminPage, TemplateView):
-    http_method_names = ["post"]
-
-    def post(self, request, *args, **kwargs):
-        membership = _membership(self)
-        who = membership.user.email or membership.user.get_username()
-        try:
-            members.member_remove(membership=membership)
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"{who} no longer has access to {self.tenant.name}.")
-        return redirect("setup-users", tenant_slug=self.tenant.slug)
 
 
 class FormatsView(AdminPage, TemplateView):

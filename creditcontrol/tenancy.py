@@ -19,7 +19,7 @@ from django.db.backends.signals import connection_created
 from django.http import Http404
 from django.utils import timezone
 
-from . import rowsecurity
+from . import auditing, rowsecurity
 from .models import Membership, Role, Tenant
 from .scope import enter as scope_enter
 from .scope import leave as scope_leave
@@ -162,7 +162,18 @@ def enter_tenant(request, user, slug: str) -> Membership:
     # `override` remembers the zone it replaces, which `leave_tenant` puts back.
     request._tenant_time_zone = timezone.override(zoneinfo.ZoneInfo(membership.tenant.time_zone))
     request._tenant_time_zone.__enter__()
+    request_audit_context(request, source=auditing.PAGE, user_id=user.pk, user=user.get_username())
     return membership
+
+
+def request_audit_context(request, **values) -> None:
+    """Who makes this request's changes (`creditcontrol.auditing`), until the request leaves its tenant;
+    replaces what the request said before (a token's user after the session's)."""
+    token = getattr(request, "_audit_token", None)
+    if token is not None:
+        request._audit_token = None
+        auditing.leave(token)
+    request._audit_token = auditing.enter(**values)
 
 
 def leave_tenant(request) -> None:
@@ -171,6 +182,10 @@ def leave_tenant(request) -> None:
     if token is None:
         return
     request._tenant_token = None
+    audit_token = getattr(request, "_audit_token", None)
+    if audit_token is not None:
+        request._audit_token = None
+        auditing.leave(audit_token)
     scope_leave(request._scope_token)
     _reset_tenant(token)
     request._tenant_time_zone.__exit__(None, None, None)

@@ -61,6 +61,13 @@ class CustomerSerializer(serializers.ModelSerializer):
     payment_terms = TenantRelatedField(lambda: PaymentTerms.objects.all(), required=False, allow_null=True)
     controller = TenantRelatedField(tenant_users, required=False, allow_null=True)
     linked_customers = TenantRelatedField(lambda: Customer.objects.all(), many=True, required=False)
+    reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text="Why (a hold or a block set or lifted): kept with the change in the audit log",
+    )
 
     class Meta:
         model = Customer
@@ -86,6 +93,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             "tags",
             "custom_fields",
             "linked_customers",
+            "reason",
             "created_at",
             "updated_at",
         ]
@@ -125,6 +133,7 @@ class CustomerViewSet(TenantAPIMixin, viewsets.ModelViewSet):
     @transaction.atomic
     def perform_create(self, serializer):
         linked = serializer.validated_data.pop("linked_customers", [])
+        serializer.validated_data.pop("reason", None)  # nothing to explain about a new customer
         customer = services.customer_create(**serializer.validated_data)
         customer.linked_customers.set(linked)
         serializer.instance = customer

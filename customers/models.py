@@ -18,6 +18,8 @@ class Branch(TenantOwned):
 
     code = models.CharField(max_length=20)
     name = models.CharField(max_length=100)
+    # Inactive: no longer offered as a new choice; stays on the customers and entries that have it.
+    is_active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["code"]
@@ -38,6 +40,8 @@ class PaymentTerms(TenantOwned):
     description = models.CharField(max_length=100, blank=True)
     rule = models.CharField(max_length=3, choices=Rule.choices, default=Rule.NET)
     days = models.PositiveIntegerField(default=30)
+    # Inactive: no longer offered as a new choice; stays on the customers that have them.
+    is_active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["code"]

@@ -1,11 +1,14 @@
-"""Reads of customers: the customer types in use, the customer group tree, the controller scope in SQL."""
+"""Reads of customers: the customer types in use, the customer group tree, the controller scope in SQL,
+and who holds customers they can no longer work (former members)."""
 
 from django.core.cache import cache
+from django.db.models import Count, Q
 
+from creditcontrol.models import Membership, Role
 from creditcontrol.scope import scoped_controller_id, unscoped
 from creditcontrol.tenancy import current_tenant
 
-from .models import Customer, CustomerGroup
+from .models import Branch, Customer, CustomerGroup, PaymentTerms
 
 
 def customer_types() -> list[str]:
@@ -61,3 +64,48 @@ def customer_in_scope_sql(column: str) -> str:
         f"{column} IN (SELECT sc.id FROM {Customer._meta.db_table} sc WHERE sc.tenant_id = {int(current_tenant().pk)}"
         f" AND (sc.controller_id = {int(controller_id)} OR sc.controller_id IS NULL))"
     )
+
+
+# The roles that can be given customers to work.
+CONTROLLER_ROLES = (Role.CONTROLLER, Role.MANAGER, Role.ADMIN)
+
+
+def former_controller_q(*, prefix: str = "") -> Q:
+    """Customers (or, with `prefix="customer__"`, rows of a customer) assigned to someone who can no longer
+    work them: no longer a member of the tenant, or now a viewer."""
+    working = Membership.objects.filter(tenant=current_tenant(), role__in=CONTROLLER_ROLES).values("user_id")
+    return Q(**{f"{prefix}controller__isnull": False}) & ~Q(**{f"{prefix}controller_id__in": working})
+
+
+def former_controller_customers_count() -> int:
+    return Customer.objects.filter(former_controller_q()).count()
+
+
+def customers_held(user_ids) -> dict[int, int]:
+    """How many customers each of these users is the controller of."""
+    rows = (
+        Customer.objects.filter(controller_id__in=list(user_ids))
+        .order_by()
+        .values("controller_id")
+        .annotate(n=Count("pk"))
+    )
+    return {row["controller_id"]: row["n"] for row in rows}
+
+
+def former_controller_customers_exist() -> bool:
+    return Customer.objects.filter(former_controller_q()).exists()
+
+
+def _chosen_pk(chosen) -> int | None:
+    chosen = getattr(chosen, "pk", chosen)
+    return int(chosen) if isinstance(chosen, int) or (isinstance(chosen, str) and chosen.isdigit()) else None
+
+
+def branches_offered(chosen=None):
+    """The branches a filter or form offers: the active ones, and the one already chosen if inactive (an
+    inactive branch is no new choice, but a page filtered by it still names it)."""
+    return Branch.objects.filter(Q(is_active=True) | Q(pk=_chosen_pk(chosen)))
+
+
+def payment_terms_offered(chosen=None):
+    return PaymentTerms.objects.filter(Q(is_active=True) | Q(pk=_chosen_pk(chosen)))

@@ -1,5 +1,6 @@
-"""Writes to customers: creating and updating them, their contacts, reviewing credit limits, and the setup
-objects they refer to (customer groups, branches, payment terms)."""
+"""Writes to customers: creating and updating them, their contacts, reviewing credit limits, handing a
+leaving member's customers over, and the setup objects they refer to (customer groups, branches, payment
+terms)."""
 
 import datetime
 from decimal import Decimal
@@ -8,16 +9,14 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from creditcontrol import bounds, changes
+from creditcontrol import auditing, bounds, changes, members, usage
 from creditcontrol.bounds import PAYMENT_TERMS_MAX_DAYS
 from creditcontrol.errors import DomainError
-from creditcontrol.models import Membership, Role
+from creditcontrol.models import Membership
 from creditcontrol.tenancy import current_tenant
 
 from .models import Branch, Contact, CreditLimitChange, Customer, CustomerGroup, PaymentTerms
-
-# The roles that can be given customers to work.
-CONTROLLER_ROLES = {Role.CONTROLLER, Role.MANAGER, Role.ADMIN}
+from .selectors import CONTROLLER_ROLES, customers_held
 
 
 def controller_check(user_id: int | None):
@@ -81,12 +80,14 @@ def customer_create(*, code: str, name: str, **fields) -> Customer:
 
 
 @transaction.atomic
-def customer_update(*, customer: Customer, **fields) -> Customer:
+def customer_update(*, customer: Customer, reason: str = "", **fields) -> Customer:
+    """Change a customer's fields; `reason` (why a hold or block changes) goes into the audit log."""
     if "credit_limit_lcy" in fields:
         raise DomainError("Change a credit limit with a credit limit review, which keeps its history.")
     for name, value in fields.items():
         setattr(customer, name, value)
-    _save(customer, what=CUSTOMER_EXISTS)
+    with auditing.context(reason=reason.strip() or None):
+        _save(customer, what=CUSTOMER_EXISTS)
     changes.publish(source="customer", customer_ids=[customer.pk])  # blocked and limits feed the statuses
     return customer
 
@@ -116,6 +117,61 @@ def customers_controller_assign(*, customers: models.QuerySet, controller_id: in
     return len(ids)
 
 
+# A member who leaves (or stops being a controller) with customers: who takes them over. "unassigned" leaves
+# them without a controller; a user id gives them to that controller; None is no choice made yet.
+UNASSIGNED = "unassigned"
+
+
+def _customers_hand_over(*, from_user_id: int, handover) -> int:
+    customers = Customer.objects.filter(controller_id=from_user_id)
+    if handover == UNASSIGNED:
+        ids = list(customers.values_list("pk", flat=True))
+        if ids:
+            Customer.objects.filter(pk__in=ids).update(controller=None, updated_at=timezone.now())
+            changes.publish(source="customer", customer_ids=ids)
+        return len(ids)
+    if handover == from_user_id:
+        message = "Choose someone else to take their customers over."
+        raise DomainError(message, details={"handover": [message]})
+    return customers_controller_assign(customers=customers, controller_id=handover)
+
+
+def _handover_check(membership: Membership, handover) -> int:
+    """How many customers the member holds; holding some with no choice made is refused (code "handover")."""
+    held = customers_held([membership.user_id]).get(membership.user_id, 0)
+    if held and handover is None:
+        who = membership.user.email or membership.user.get_username()
+        message = (
+            f"{who} is the controller of {held:,} customer{'s' if held != 1 else ''}: "
+            "choose who takes them over, or leave them unassigned."
+        )
+        raise DomainError(message, details={"handover": [message]}, code="handover")
+    return held
+
+
+@transaction.atomic
+def member_role_change_handing_over(
+    *, membership: Membership, role: str, handover=None
+) -> tuple[Membership, int]:
+    """Change a member's role; one who stops being a controller (becomes a viewer) while holding customers
+    hands them over (`handover`, above). Returns the membership and how many customers were handed over."""
+    held = _handover_check(membership, handover) if role not in CONTROLLER_ROLES else 0
+    membership = members.member_role_change(membership=membership, role=role)
+    return membership, (
+        _customers_hand_over(from_user_id=membership.user_id, handover=handover) if held else 0
+    )
+
+
+@transaction.atomic
+def member_remove_handing_over(*, membership: Membership, handover=None) -> int:
+    """Take a member out of the tenant; one holding customers hands them over (`handover`, above). Returns
+    how many customers were handed over."""
+    held = _handover_check(membership, handover)
+    user_id = membership.user_id
+    members.member_remove(membership=membership)
+    return _customers_hand_over(from_user_id=user_id, handover=handover) if held else 0
+
+
 @transaction.atomic
 def credit_limit_change(
     *,
@@ -143,7 +199,8 @@ def credit_limit_change(
     )
     customer.credit_limit_lcy = new_limit_lcy
     customer.credit_limit_last_checked = checked_on
-    customer.save(update_fields=["credit_limit_lcy", "credit_limit_last_checked", "updated_at"])
+    with auditing.context(reason=note.strip() or None):  # the audit log's row says why, as the history does
+        customer.save(update_fields=["credit_limit_lcy", "credit_limit_last_checked", "updated_at"])
     changes.publish(source="customer", customer_ids=[customer.pk])
     return change
 
@@ -248,3 +305,30 @@ def payment_terms_update(*, payment_terms: PaymentTerms, **fields) -> PaymentTer
     _payment_terms_days_check(payment_terms)
     _save(payment_terms, what=TERMS_EXIST)
     return payment_terms
+
+
+@transaction.atomic
+def branch_set_active(*, branch: Branch, active: bool) -> Branch:
+    """Deactivate a branch (no longer offered as a new choice; its customers and entries keep it) or
+    reactivate it."""
+    branch.is_active = active
+    branch.save(update_fields=["is_active"])
+    return branch
+
+
+@transaction.atomic
+def branch_delete(*, branch: Branch) -> None:
+    """Delete a branch no customer or entry uses; one in use is refused with how many use it."""
+    usage.delete_unused(branch, what="branch")
+
+
+@transaction.atomic
+def payment_terms_set_active(*, payment_terms: PaymentTerms, active: bool) -> PaymentTerms:
+    payment_terms.is_active = active
+    payment_terms.save(update_fields=["is_active"])
+    return payment_terms
+
+
+@transaction.atomic
+def payment_terms_delete(*, payment_terms: PaymentTerms) -> None:
+    usage.delete_unused(payment_terms, what="payment terms")

@@ -1,6 +1,7 @@
 """Setup pages of master data (mounted under /t/<tenant slug>/setup/): branches and payment terms, each a
-list whose rows are edited in place, and a form for a new one. Nothing is deleted here: customers and
-entries refer to them (the API's DELETE refuses one in use)."""
+list whose rows are edited in place, deactivated or reactivated, or deleted when nothing uses them (one in
+use is refused, saying how many customers and entries use it: deactivate it instead), and a form for a new
+one."""
 
 from django import forms
 from django.contrib import messages
@@ -35,12 +36,19 @@ class _SetupList(TenantPageMixin, TemplateView):
     model: type
     form_class: type[forms.Form]
     fields: tuple[str, ...]
-    title = url_name = edit_url_name = what = ""
+    title = url_name = edit_url_name = row_url_name = what = ""
+    action = ""  # "active" (POST active=1 or 0) or "delete" on a row's own address, else edit or create
 
     def create(self, **data):
         raise NotImplementedError
 
     def update(self, row, **data):
+        raise NotImplementedError
+
+    def set_active(self, row, active: bool):
+        raise NotImplementedError
+
+    def delete(self, row):
         raise NotImplementedError
 
     def get_context_data(self, form=None, failed=None, **kwargs):
@@ -63,6 +71,8 @@ class _SetupList(TenantPageMixin, TemplateView):
             title=self.title,
             what=self.what,
             edit_url_name=self.edit_url_name,
+            active_url_name=f"{self.row_url_name}-active",
+            delete_url_name=f"{self.row_url_name}-delete",
             fields=self.fields,
         )
         return context
@@ -76,6 +86,8 @@ class _SetupList(TenantPageMixin, TemplateView):
         row = None
         if "pk" in kwargs:
             row = get_object_or_404(self.model.objects.all(), pk=kwargs["pk"])
+        if self.action:
+            return self._row_action(request, row)
         form = self.form_class(request.POST, prefix=f"row{row.pk}" if row else "new")
         if form.is_valid():
             try:
@@ -88,16 +100,44 @@ class _SetupList(TenantPageMixin, TemplateView):
         context = self.get_context_data(failed=(row, form)) if row else self.get_context_data(form=form)
         return self.render_to_response(context, status=400)
 
+    def _row_action(self, request, row):
+        """Deactivate, reactivate or delete a row; a refusal is shown on the row (400), nothing changed."""
+        if self.action == "active":
+            active = request.POST.get("active") == "1"
+            self.set_active(row, active)
+            state = "active again: offered for new choices" if active else "inactive: no longer offered"
+            messages.success(request, f"{self.what} {row.code} is {state}.")
+            return redirect(self.url_name, tenant_slug=self.tenant.slug)
+        try:
+            self.delete(row)
+        except DomainError as error:
+            prefix = f"row{row.pk}"
+            failed = self.form_class(
+                {f"{prefix}-{name}": getattr(row, name) for name in self.fields}, prefix=prefix
+            )
+            failed.is_valid()  # the row as stored, with the refusal on it
+            failed.add_error(None, error.message)
+            return self.render_to_response(self.get_context_data(failed=(row, failed)), status=400)
+        messages.success(request, f"{self.what} {row.code} deleted.")
+        return redirect(self.url_name, tenant_slug=self.tenant.slug)
+
 
 class BranchListView(_SetupList):
     model, form_class, fields = Branch, BranchForm, ("code", "name")
     title, url_name, edit_url_name, what = "Branches", "setup-branches", "setup-branch", "Branch"
+    row_url_name = "setup-branch"
 
     def create(self, **data):
         return services.branch_create(**data)
 
     def update(self, row, **data):
         return services.branch_update(branch=row, **data)
+
+    def set_active(self, row, active):
+        return services.branch_set_active(branch=row, active=active)
+
+    def delete(self, row):
+        services.branch_delete(branch=row)
 
 
 class PaymentTermsListView(_SetupList):
@@ -108,9 +148,16 @@ class PaymentTermsListView(_SetupList):
         "setup-payment-terms-edit",
         "Payment terms",
     )
+    row_url_name = "setup-payment-terms"
 
     def create(self, **data):
         return services.payment_terms_create(**data)
 
     def update(self, row, **data):
         return services.payment_terms_update(payment_terms=row, **data)
+
+    def set_active(self, row, active):
+        return services.payment_terms_set_active(payment_terms=row, active=active)
+
+    def delete(self, row):
+        services.payment_terms_delete(payment_terms=row)

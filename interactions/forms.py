@@ -78,7 +78,9 @@ class UpdateEntriesForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status_code"].queryset = StatusCode.objects.all()
+        self.fields["status_code"].queryset = StatusCode.objects.filter(
+            is_active=True
+        )  # inactive: no new use
         self.fields["query_resolution_by"].queryset = tenant_users()
 
 

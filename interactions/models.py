@@ -30,6 +30,8 @@ class StatusCode(TenantOwned):
         default=False, help_text="The query is resolved by the user who sets the code"
     )
     exclude_from_chasing = models.BooleanField(default=False)
+    # Inactive: no longer offered for new interactions; stays on the entries and history that have it.
+    is_active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["code"]

@@ -15,6 +15,17 @@ urlpatterns = [
     path("todos/new/", views.ToDoCreateView.as_view(), name="todo-new"),
     path("todos/<int:pk>/close/", views.ToDoCloseView.as_view(), name="todo-done"),
     path("status-codes/", views.StatusCodeListView.as_view(), name="status-codes"),
+    path("status-codes/<int:pk>/", views.StatusCodeListView.as_view(), name="status-code-edit"),
+    path(
+        "status-codes/<int:pk>/active/",
+        views.StatusCodeListView.as_view(action="active"),
+        name="status-code-active",
+    ),
+    path(
+        "status-codes/<int:pk>/delete/",
+        views.StatusCodeListView.as_view(action="delete"),
+        name="status-code-delete",
+    ),
     path("promises/", views.PromiseListView.as_view(), name="promises"),
     path("customers/<int:pk>/timeline/", views.CustomerTimelineView.as_view(), name="customer-timeline"),
     path(

@@ -346,29 +346,94 @@ class ToDoCloseView(TenantPageMixin, View):
         return redirect(back)
 
 
+STATUS_CODE_FIELDS = (
+    "code",
+    "description",
+    "promised",
+    "queried",
+    "query_resolution_by_me",
+    "exclude_from_chasing",
+)
+
+
 class StatusCodeListView(TenantPageMixin, TemplateView):
+    """The tenant's status codes; an admin edits each in place, deactivates or reactivates it, deletes one
+    nothing uses (one on entries or in interactions' history is refused: deactivate it), or adds one."""
+
     template_name = "interactions/status_codes.html"
     write_role = Role.ADMIN
+    action = ""  # on a row's address: "" edits it, "active" (active=1 or 0) or "delete"
 
-    def get_context_data(self, form=None, **kwargs):
+    def get_context_data(self, form=None, failed=None, **kwargs):
         context = super().get_context_data(**kwargs)
+        can_write = self.can(Role.ADMIN)
+        rows = []
+        for status_code in StatusCode.objects.all():
+            if failed is not None and failed[0].pk == status_code.pk:
+                row_form = failed[1]
+            else:
+                initial = {name: getattr(status_code, name) for name in STATUS_CODE_FIELDS}
+                row_form = StatusCodeForm(initial=initial, prefix=f"row{status_code.pk}")
+            for field in row_form.fields.values():  # the row's inputs sit in cells: they name its form
+                field.widget.attrs.update(
+                    form=f"edit-{status_code.pk}", **{"aria-label": f"{field.label} of {status_code.code}"}
+                )
+            rows.append((status_code, row_form))
         context.update(
-            status_codes=StatusCode.objects.all(),
-            form=form or StatusCodeForm(),
-            can_write=self.can(Role.ADMIN),
+            status_codes=[status_code for status_code, _ in rows],
+            rows=rows if can_write else [],
+            form=form or StatusCodeForm(prefix="new"),
+            can_write=can_write,
         )
         return context
 
+    def get(self, request, *args, **kwargs):
+        if "pk" in kwargs:  # a row's address takes its forms; read, it is the list
+            return redirect("status-codes", tenant_slug=self.tenant.slug)
+        return super().get(request, *args, **kwargs)
+
     def post(self, request, *args, **kwargs):
-        form = StatusCodeForm(request.POST)
+        status_code = None
+        if "pk" in kwargs:
+            status_code = get_object_or_404(StatusCode.objects.all(), pk=kwargs["pk"])
+        if self.action == "active":
+            active = request.POST.get("active") == "1"
+            services.status_code_set_active(status_code=status_code, active=active)
+            state = "active again: offered for new interactions" if active else "inactive: no longer offered"
+            messages.success(request, f"Status code {status_code.code} is {state}.")
+            return redirect("status-codes", tenant_slug=self.tenant.slug)
+        if self.action == "delete":
+            try:
+                services.status_code_delete(status_code=status_code)
+            except DomainError as error:
+                prefix = f"row{status_code.pk}"
+                stored = {f"{prefix}-{name}": getattr(status_code, name) for name in STATUS_CODE_FIELDS}
+                failed = StatusCodeForm(stored, prefix=prefix)
+                failed.is_valid()  # the row as stored, with the refusal on it
+                failed.add_error(None, error.message)
+                context = self.get_context_data(failed=(status_code, failed))
+                return self.render_to_response(context, status=400)
+            messages.success(request, f"Status code {status_code.code} deleted.")
+            return redirect("status-codes", tenant_slug=self.tenant.slug)
+        prefix = f"row{status_code.pk}" if status_code else "new"
+        form = StatusCodeForm(request.POST, prefix=prefix)
         if form.is_valid():
             try:
-                code = services.status_code_create(**form.cleaned_data)
-                messages.success(request, f"Status code {code.code} created.")
+                if status_code is None:
+                    saved = services.status_code_create(**form.cleaned_data)
+                    messages.success(request, f"Status code {saved.code} created.")
+                else:
+                    saved = services.status_code_update(status_code=status_code, **form.cleaned_data)
+                    messages.success(request, f"Status code {saved.code} saved.")
                 return redirect("status-codes", tenant_slug=self.tenant.slug)
             except DomainError as error:
                 form_add_domain_error(form, error)
-        return self.render_to_response(self.get_context_data(form=form), status=400)
+        if status_code is not None:
+            status_code.refresh_from_db()  # the row shows what is stored, its form what was sent
+            context = self.get_context_data(failed=(status_code, form))
+        else:
+            context = self.get_context_data(form=form)
+        return self.render_to_response(context, status=400)
 
 
 class PromiseListView(TenantPageMixin, TemplateView):

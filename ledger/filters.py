@@ -11,7 +11,9 @@ from django import forms
 from drf_spectacular.utils import extend_schema_field
 
 from creditcontrol.asof import as_of_date
-from customers.models import Branch, Customer
+from creditcontrol.branch import chosen_branch_id
+from customers.models import Customer
+from customers.selectors import branches_offered
 
 from . import selectors
 from .models import Application, DocumentType, LedgerEntry
@@ -26,7 +28,10 @@ def _tenant_customers(request):
 
 
 def _tenant_branches(request):
-    return Branch.objects.all()
+    """Active branches, and an inactive one the request names, or the branch context (the default)."""
+    if request is None:
+        return branches_offered()
+    return branches_offered(request.GET.get("branch") or chosen_branch_id(request))
 
 
 def _tenant_status_codes(request):

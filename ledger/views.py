@@ -86,7 +86,9 @@ class LedgerEntryListView(TenantPageMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         data = self.request.GET.copy()
         branch = branch_chosen(self.request)
-        if branch is not None and not data.get("branch"):  # the branch context, unless the filter names one
+        # The branch context is the filter's default: a page asked without `branch` shows that branch;
+        # the filter form sends `branch` always, empty for "Any", which then means every branch.
+        if branch is not None and "branch" not in data:
             data["branch"] = str(branch.pk)
         filterset = LedgerEntryFilter(data or None, queryset=selectors.ledger_entries(), request=self.request)
         entries = filterset.qs.order_by("posting_date", "id")

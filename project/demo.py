@@ -198,7 +198,8 @@ def tenant_seed(tenant: Tenant, *, customers: int, entries: int, progress: Progr
             # Fresh table statistics before anything plans a query over the new rows.
             started = time.monotonic()
             cursor.execute(
-                "ANALYZE ledger_ledgerentry; ANALYZE ledger_application; ANALYZE customers_customer"
+                "ANALYZE ledger_ledgerentry; ANALYZE ledger_application; ANALYZE customers_customer; "
+                "ANALYZE ledger_customerbranch"
             )
             statistics_rows_ensure()  # every customer stale; seed_demo's Recalculate All follows
             progress(f"{tenant.slug}: analysed, statistics rows added ({time.monotonic() - started:.1f} s)")

@@ -17,6 +17,7 @@ tenant_pages = [
     path("interactions/", include("interactions.urls")),
     path("setup/", include("creditcontrol.urls_setup")),
     path("setup/", include("customers.urls")),
+    path("audit/", include("audit.urls")),
 ]
 
 tenant_api = [
@@ -25,6 +26,7 @@ tenant_api = [
     path("", include("aging.urls_api")),
     path("", include("interactions.urls_api")),
     path("", include("messaging.urls_api")),
+    path("", include("audit.urls_api")),
 ]
 
 handler403 = "creditcontrol.pages.permission_denied"

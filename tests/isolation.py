@@ -114,7 +114,8 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "ledger-import-api": ("post", None),
     "ledger-import-formats": ("get", None),
     "ledger-import-sample": ("get", None),
-    # setup pages (creditcontrol/setup_views.py) and the bulk assignment of customers to a controller
+    # setup pages (creditcontrol/setup_views.py, customers/views.py, customers/member_views.py) and the bulk
+    # assignment of customers to a controller
     "setup": ("get", None),
     "setup-users": ("get", None),
     "setup-user-role": ("post", "membership"),
@@ -129,6 +130,13 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "setup-payment-terms-edit": ("post", "payment_terms"),
     "setup-sent-mail": ("get", None),
     "setup-sent-message": ("get", "sent_message"),
+    "setup-branch-active": ("post", "branch"),
+    "setup-branch-delete": ("post", "branch"),
+    "setup-payment-terms-active": ("post", "payment_terms"),
+    "setup-payment-terms-delete": ("post", "payment_terms"),
+    "status-code-edit": ("post", "status_code"),
+    "status-code-active": ("post", "status_code"),
+    "status-code-delete": ("post", "status_code"),
     # messaging (messaging/urls.py) and contacting the customers chosen on a list (workspace)
     "customers-contact": ("post", None),
     "message-api-list": ("get", None),
@@ -149,6 +157,10 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "message-template-new": ("get", None),
     "message-template": ("get", "message_template"),
     "letterhead": ("get", None),
+    # the audit log: its page, its export and its API
+    "audit-log": ("get", None),
+    "audit-export": ("get", None),
+    "audit-change-list": ("get", None),
 }
 
 # Path parameters that are not an object's id.
@@ -216,6 +228,13 @@ CONTROLLER_SCOPE: dict[str, str] = {
     "setup-payment-terms-edit": "role",
     "setup-sent-mail": "role",
     "setup-sent-message": "role",
+    "setup-branch-active": "role",
+    "setup-branch-delete": "role",
+    "setup-payment-terms-active": "role",
+    "setup-payment-terms-delete": "role",
+    "status-code-edit": "role",  # a tenant admin's (the status codes page is read by every member)
+    "status-code-active": "role",
+    "status-code-delete": "role",
     "message-templates": "role",
     "message-template-new": "role",
     "message-template": "role",

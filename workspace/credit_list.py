@@ -185,7 +185,8 @@ TODO_STATES = {"todos": "open", "overdue_todos": "overdue"}
 
 class EntriesLinks:
     """Every figure on the page links to the ledger entries page filtered to exactly the entries behind
-    it, and every count to what it counts (to-dos to the customer's to-dos, the credit limit to its review).
+    it, and every count to what it counts (to-dos to the customer's to-dos, the credit limit to its review
+    on the card: the review form for who may review, `review_anchor`, else the read-only review).
     A page has some 900 figures: each (column, as-of date) query is built once, and only the customer
     differs from row to row."""
 
@@ -198,9 +199,10 @@ class EntriesLinks:
         branch=None,
         todos_url: str = "",
         card_url=None,
+        review_anchor: str = "credit-limit",
     ):
         self.ledger_url, self.bands, self.basis = ledger_url, bands, basis
-        self.todos_url, self.card_url = todos_url, card_url
+        self.todos_url, self.card_url, self.review_anchor = todos_url, card_url, review_anchor
         self.branch = f"&branch={branch.pk}" if branch is not None else ""
         self._queries: dict[tuple[str, datetime.date | None], str | None] = {}
 
@@ -209,7 +211,7 @@ class EntriesLinks:
         if key in TODO_STATES and self.todos_url:
             return f"{self.todos_url}?customer={statistics.customer_id}&owner=all&state={TODO_STATES[key]}"
         if key == "credit_limit":
-            return f"{self.card_url(statistics.customer_id)}#credit-review" if self.card_url else None
+            return f"{self.card_url(statistics.customer_id)}#{self.review_anchor}" if self.card_url else None
         as_of = statistics.as_of_date
         query = self._queries.get((key, as_of), False)
         if query is False:

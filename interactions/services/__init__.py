@@ -11,6 +11,8 @@ from .promises import entries_on_change, promises_evaluate, promises_evaluate_ni
 from .status_codes import (
     DEFAULT_STATUS_CODES,
     status_code_create,
+    status_code_delete,
+    status_code_set_active,
     status_code_update,
     status_codes_seed_defaults,
 )
@@ -27,6 +29,8 @@ __all__ = [
     "promises_evaluate",
     "promises_evaluate_nightly",
     "status_code_create",
+    "status_code_delete",
+    "status_code_set_active",
     "status_code_update",
     "status_codes_seed_defaults",
     "todo_close",

@@ -108,6 +108,9 @@ def entries_update(
     other code (or none) closes those as resolved (`queries.query_todos_sync`). Other codes (or none) clear
     both sets of fields. Each entry's new values are also kept on the interaction as an `EntryUpdate`.
     """
+    if status_code is not None and not status_code.is_active:
+        message = f"Status code {status_code.code} is inactive: choose another."
+        raise DomainError(message, details={"status_code": [message]})
     lines = interaction.lines.all()
     if entry_ids is None:
         entry_ids = list(lines.filter(selected=True).values_list("entry_id", flat=True))

@@ -1,7 +1,8 @@
-"""Status codes: the tenant's defaults, and creating or changing one (admins)."""
+"""Status codes: the tenant's defaults, and creating, changing, deactivating or deleting one (admins)."""
 
 from django.db import transaction
 
+from creditcontrol import usage
 from creditcontrol.errors import DomainError
 
 from ..models import StatusCode
@@ -91,3 +92,18 @@ def status_code_update(*, status_code: StatusCode, **fields) -> StatusCode:
     status_code.code = status_code.code.strip().upper()
     status_code.save()
     return status_code
+
+
+@transaction.atomic
+def status_code_set_active(*, status_code: StatusCode, active: bool) -> StatusCode:
+    """Deactivate a status code (no longer offered for new interactions or entry updates; the entries and
+    history that have it keep it) or reactivate it."""
+    status_code.is_active = active
+    status_code.save(update_fields=["is_active"])
+    return status_code
+
+
+@transaction.atomic
+def status_code_delete(*, status_code: StatusCode) -> None:
+    """Delete a status code nothing uses: one on entries or in interactions' history is refused."""
+    usage.delete_unused(status_code, what="status code")

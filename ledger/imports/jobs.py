@@ -56,14 +56,15 @@ def import_job_start(*, tenant: Tenant, kind: str, upload, user, applications=No
         applications_path = _keep(
             applications, upload_path(tenant=tenant, job_id=job_id, kind="applications")
         )
+    file_name = " and ".join(
+        getattr(file, "name", "") or "upload.csv" for file in (upload, applications) if file is not None
+    )
     job_update(
         tenant_id=tenant.pk,
         job_id=job_id,
         status="queued",
         kind=kind if applications is None else f"{kind} and applications",
-        file_name=" and ".join(
-            getattr(file, "name", "") or "upload.csv" for file in (upload, applications) if file is not None
-        ),
+        file_name=file_name,
         started_by=user.get_username() if user else "",
         phase="queued",
         percent=0,
@@ -73,7 +74,12 @@ def import_job_start(*, tenant: Tenant, kind: str, upload, user, applications=No
     )
     transaction.on_commit(
         lambda: import_file.delay(
-            tenant_id=tenant.pk, kind=kind, path=path, job_id=job_id, applications_path=applications_path
+            tenant_id=tenant.pk,
+            kind=kind,
+            path=path,
+            job_id=job_id,
+            applications_path=applications_path,
+            file_name=file_name,
         )
     )
     return job_id

@@ -17,11 +17,11 @@ from typing import BinaryIO
 
 from django.db import connection, transaction
 
-from creditcontrol import changes, rowsecurity
+from creditcontrol import auditing, changes, rowsecurity
 from creditcontrol.tenancy import current_tenant
 
 from .formats import FORMATS, Format, RowError
-from .writers import WRITERS, Written
+from .writers import IMPORT_REASON, WRITERS, Written
 
 ERROR_LIMIT = 200
 NUL_MESSAGE = "A NUL character cannot be stored: remove it."
@@ -177,6 +177,14 @@ def import_feed(
     alone, in that order, so entries may name the feed's new customers and applications its new entries.
     New entries are written once, with what the feed's applications leave on them, rather than inserted
     open and then updated (the applications import alone rewrites every entry it touches)."""
+    # The audit log records the feed's changes as an import's (its job and file, when the task said so).
+    with auditing.context(source=auditing.IMPORT, reason=IMPORT_REASON):
+        return _import_feed(sources, progress=progress, error_limit=error_limit)
+
+
+def _import_feed(
+    sources: dict[str, BinaryIO], *, progress: Progress | None, error_limit: int
+) -> ImportResult:
     kinds = [kind for kind in FEED_ORDER if kind in sources]
     unknown = set(sources) - set(FEED_ORDER)
     if unknown or not kinds:

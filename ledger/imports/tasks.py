@@ -6,6 +6,7 @@ from pathlib import Path
 
 from celery import shared_task
 
+from creditcontrol import auditing
 from creditcontrol.models import Tenant
 from creditcontrol.tenancy import tenant_context
 
@@ -17,7 +18,13 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="ledger.imports.import_file")
 def import_file(
-    *, tenant_id: int, kind: str, path: str, job_id: str, applications_path: str | None = None
+    *,
+    tenant_id: int,
+    kind: str,
+    path: str,
+    job_id: str,
+    applications_path: str | None = None,
+    file_name: str = "",
 ) -> dict:
     """Import the file of `kind` (with `applications_path`: entries and their applications, as one feed)."""
     tenant = Tenant.objects.get(pk=tenant_id)
@@ -25,7 +32,7 @@ def import_file(
     def progress(state: dict) -> None:
         job_update(tenant_id=tenant_id, job_id=job_id, status="running", **state)
 
-    with tenant_context(tenant):
+    with tenant_context(tenant), auditing.context(source=auditing.IMPORT, job=job_id, file=file_name):
         try:
             with ExitStack() as files:
                 sources = {kind: files.enter_context(open(path, "rb"))}  # noqa: SIM115

@@ -17,6 +17,8 @@ from .formats import Format, a_document_type
 
 ENTRY = LedgerEntry._meta.db_table
 # The ids of the entries a feed's entries file inserted, for its applications (EntriesWriter.write).
+# Why an import changes a credit limit or a hold: the credit limit's history and the audit log say so.
+IMPORT_REASON = "ERP import"
 NEW_ENTRIES = "import_new_entries"
 APPLICATION = Application._meta.db_table
 CUSTOMER = Customer._meta.db_table
@@ -158,7 +160,7 @@ class CustomersWriter(Writer):
             )
 
     def write(self) -> Written:
-        params = {"tenant": self.tenant.pk, "today": self.tenant.today()}
+        params = {"tenant": self.tenant.pk, "today": self.tenant.today(), "reason": IMPORT_REASON}
         self.cursor.execute("DROP TABLE IF EXISTS import_old")
         self.cursor.execute(
             f"""CREATE TEMP TABLE import_old ON COMMIT DROP AS
@@ -209,7 +211,7 @@ class CustomersWriter(Writer):
                 f"""
                 INSERT INTO {CreditLimitChange._meta.db_table} (tenant_id, customer_id, changed_at, changed_by_id,
                        old_limit_lcy, new_limit_lcy, checked_on, note)
-                SELECT %(tenant)s, c.id, now(), NULL, o.credit_limit_lcy, c.credit_limit_lcy, %(today)s, 'ERP import'
+                SELECT %(tenant)s, c.id, now(), NULL, o.credit_limit_lcy, c.credit_limit_lcy, %(today)s, %(reason)s
                   FROM import_stage s
                   JOIN {CUSTOMER} c ON c.tenant_id = %(tenant)s AND c.code = s.code
                   LEFT JOIN import_old o ON o.id = c.id

@@ -79,6 +79,7 @@ def _bench_tenant(customers: int, entries: int, stdout) -> Tenant:
             cursor.execute("VACUUM ANALYZE ledger_ledgerentry")
             cursor.execute("VACUUM ANALYZE ledger_application")
             cursor.execute("VACUUM ANALYZE aging_customerstatistics")
+            cursor.execute("VACUUM ANALYZE ledger_customerbranch")  # the branch context's customers
     return tenant
 
 

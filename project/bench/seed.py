@@ -29,6 +29,7 @@ def _drop(tenant: Tenant) -> None:
     """Remove the benchmark tenant's rows set-based (a cascade through the ORM would load them all)."""
     tables = [
         "ledger_application",
+        "ledger_customerbranch",  # kept by triggers on the entries, which replication role switches off
         "ledger_ledgerentry",
         "aging_customerstatistics",
         "customers_contact",

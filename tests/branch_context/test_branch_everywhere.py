@@ -127,6 +127,17 @@ def test_the_ledger_filter_can_still_name_another_branch(tenant_a, book, client_
     assert "LON-INV-1" in ledger and "LDS-INV-1" not in ledger
 
 
+def test_the_ledger_filter_set_to_any_shows_every_branch_despite_the_context(tenant_a, book, client_for):
+    client = client_for(book["manager"])
+    _choose(client, book["leeds"])
+    ledger = client.get(f"{BASE}/ledger/?open=&branch=").content.decode()
+    assert all(no in ledger for no in ("LON-INV-1", "LON-INV-2", "LDS-INV-1", "LDS-INV-2"))
+    selected = re.search(r'<select name="branch"[^>]*>.*?</select>', ledger, re.S).group(0)
+    assert re.findall(r'<option value="([^"]*)" selected>', selected) == [""]  # "Any" stays chosen
+    default = client.get(f"{BASE}/ledger/").content.decode()  # opened plain: the context is the default
+    assert "LDS-INV-1" in default and "LON-INV-1" not in default
+
+
 def test_a_branch_of_another_tenant_is_no_context(tenant_a, tenant_b, book, client_for):
     with tenant_context(tenant_b):
         foreign = Branch.objects.create(code="LDS", name="Leeds B")

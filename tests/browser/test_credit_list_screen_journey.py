@@ -91,6 +91,10 @@ def test_a_controller_works_the_credit_list_from_the_keyboard(page, book):
     links = drawer.locator(".recent-interactions a")
     assert links.all_inner_texts()[0].endswith("Promised by phone 3")  # newest first
     assert links.count() == 3
+    # the drawer sits below the top bar, whose right end (user, sign out) stays visible and clickable
+    bar, box = page.locator(".topbar").bounding_box(), page.locator("#factbox").bounding_box()
+    assert box["y"] == round(bar["y"] + bar["height"]) and box["y"] > 0
+    assert page.locator(".topbar-right").is_visible()
     page.screenshot(path=str(ARTEFACTS / "credit_list_drawer.png"))
     page.keyboard.press("Escape")
     assert page.locator("#factbox").is_hidden()

@@ -60,8 +60,8 @@ def test_part_of_a_document_number_finds_the_documents_with_their_customer(world
         (
             "SI-2026-00418",
             "Invoice",
-            "2026-03-05",
-            "2026-04-04",
+            "05/03/2026",
+            "04/04/2026",
             "C200 Harbour Foods Ltd",
             "York",
             "ben",
@@ -72,8 +72,8 @@ def test_part_of_a_document_number_finds_the_documents_with_their_customer(world
         (
             "SI-2026-00417",
             "Invoice",
-            "2026-03-02",
-            "2026-04-01",
+            "02/03/2026",
+            "01/04/2026",
             "C100 Harbour Foods Ltd",
             "Leeds",
             "Anna Berg",

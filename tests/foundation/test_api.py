@@ -37,6 +37,7 @@ def test_the_schema_describes_the_tenant_prefix_and_sections_the_endpoints(clien
         "statistics",
         "interactions",
         "messages",
+        "audit",
         "setup",
         "me",
     ]

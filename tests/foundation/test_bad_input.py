@@ -27,7 +27,7 @@ from aging.services import recalculate_all
 from creditcontrol.models import Membership, Role
 from creditcontrol.setup import tenant_initialise
 from creditcontrol.tenancy import tenant_context
-from customers.models import Contact, CustomerGroup
+from customers.models import Contact, CustomerGroup, PaymentTerms
 from customers.services import credit_limit_change
 from interactions.models import StatusCode
 from interactions.services import entries_update, interaction_create, status_code_create, todo_create
@@ -229,6 +229,10 @@ def world(tenant_a, tenant_b, make_member):
         )["promise"]
         todo = todo_create(customer=customer, description="Chase", due_date=D("2099-01-02"))
         run = recalculate_all(trigger="command")
+        # setup rows nothing uses, for the routes that delete one
+        spare_branch = factories.branch(code="SPR", name="Spare")
+        spare_terms = PaymentTerms.objects.create(code="7D", days=7)
+        spare_code = status_code_create(code="SPARE", description="Spare")
         message = Message.objects.create(
             customer=customer,
             channel="email",
@@ -240,6 +244,9 @@ def world(tenant_a, tenant_b, make_member):
         )
         message_template = MessageTemplate.objects.get(purpose="free", channel="email", language="en")
         a = SimpleNamespace(
+            spare_branch=spare_branch,
+            spare_terms=spare_terms,
+            spare_code=spare_code,
             admin=admin,
             controller=controller,
             branch=branch,
@@ -290,6 +297,9 @@ def world(tenant_a, tenant_b, make_member):
             purpose="free", channel="email", language="de", body="Hallo"
         )
         b = SimpleNamespace(
+            spare_branch=b_branch,
+            spare_terms=b_customer.payment_terms,
+            spare_code=b_code,
             admin=b_admin,
             branch=b_branch,
             group=b_group,
@@ -701,7 +711,22 @@ BASES = {
     (
         "status-codes",
         "post",
-    ): (None, lambda a: {"code": "PAID", "description": "Paid", "promised": "", "queried": "on"}, "form"),
+    ): (
+        None,
+        lambda a: {"new-code": "PAID", "new-description": "Paid", "new-promised": "", "new-queried": "on"},
+        "form",
+    ),
+    ("status-code-edit", "post"): (
+        "promised",
+        lambda a: {
+            f"row{a.promised.pk}-code": "PROMISED",
+            f"row{a.promised.pk}-description": "Promised to pay",
+            f"row{a.promised.pk}-promised": "on",
+        },
+        "form",
+    ),
+    ("status-code-active", "post"): ("promised", lambda a: {"active": "0"}, "form"),
+    ("status-code-delete", "post"): ("spare_code", lambda a: {}, "form"),
     ("ledger-import", "post"): (None, lambda a: {"kind": "customers"}, "form"),  # and a file: _files
     # setup pages
     # contacts on the customer card
@@ -721,6 +746,10 @@ BASES = {
         lambda a: {"new-code": "60D", "new-description": "60", "new-rule": "eom", "new-days": "60"},
         "form",
     ),
+    ("setup-branch-active", "post"): ("branch", lambda a: {"active": "0"}, "form"),
+    ("setup-branch-delete", "post"): ("spare_branch", lambda a: {}, "form"),
+    ("setup-payment-terms-active", "post"): ("terms", lambda a: {"active": "0"}, "form"),
+    ("setup-payment-terms-delete", "post"): ("spare_terms", lambda a: {}, "form"),
     ("setup-payment-terms-edit", "post"): (
         "terms",
         lambda a: {

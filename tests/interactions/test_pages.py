@@ -232,7 +232,8 @@ def test_only_admins_create_status_codes_on_the_page(world, client_for, make_mem
     assert controller.post(_p(world, "status-codes/"), {"code": "X"}).status_code == 403
     admin = client_for(make_member(world.tenant, Role.ADMIN, username="ada"))
     response = admin.post(
-        _p(world, "status-codes/"), {"code": "legal", "description": "With solicitors", "queried": "on"}
+        _p(world, "status-codes/"),
+        {"new-code": "legal", "new-description": "With solicitors", "new-queried": "on"},
     )
     assert response.status_code == 302
     assert "LEGAL" in admin.get(_p(world, "status-codes/")).content.decode()

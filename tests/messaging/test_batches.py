@@ -144,3 +144,14 @@ def test_a_template_with_an_unknown_variable_starts_nothing(three, controller_cl
     )
     with tenant_context(three.tenant):
         assert not Batch.objects.exists()
+
+
+def test_the_credit_list_sends_its_ticked_customers_to_the_same_page(three, controller_client):
+    from aging.services import recalculate_all
+
+    with tenant_context(three.tenant):
+        recalculate_all(trigger="command")
+    page = controller_client.get("/t/alpha/customers/credit/", {"controller": ""}).content.decode()
+    assert 'formaction="/t/alpha/customers/contact/" id="contact-selected">Send statements…</button>' in page
+    chosen = controller_client.post("/t/alpha/customers/contact/", {"customers": [three.c3.pk]})
+    assert "<h1>Contact 1 customer</h1>" in chosen.content.decode()

@@ -233,3 +233,24 @@ def test_money_in_the_variables_is_exact(ledger):
         draft = _draft(ledger, subject="{{ balance }}", body="{{ overdue }}")
     assert (draft.subject, draft.body) == ("530.00 GBP; 200.00 USD", "280.00 GBP; 200.00 USD")
     assert Decimal("530.00") + Decimal("200.00") == Decimal("730.00")
+
+
+def test_a_sent_message_leaves_its_statuses_in_the_audit_log(ledger, mail_server, sent):
+    from audit.models import AuditChange
+
+    with tenant_context(ledger.tenant):
+        message = message_create(draft=_draft(ledger), send_now=False, as_of=AS_OF)
+        with sent():
+            services.message_release(message=message)
+        rows = list(
+            AuditChange.objects.filter(entity="messaging_message", object_id=message.pk)
+            .order_by("id")
+            .values_list("action", "field", "old_value", "new_value", "customer_id")
+        )
+    c = ledger.customer.pk
+    assert rows == [
+        ("insert", "", None, None, c),
+        ("update", "status", "outbox", "queued", c),
+        ("update", "status", "queued", "sending", c),
+        ("update", "status", "sending", "sent", c),
+    ]

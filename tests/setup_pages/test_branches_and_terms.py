@@ -1,12 +1,14 @@
 """Branches and payment terms: listed, added and edited in place by a tenant admin; problems are shown on
-the row or form they belong to and change nothing."""
+the row or form they belong to and change nothing. One in use is deactivated (offered no more, kept where
+it is used) rather than deleted; deleting it is refused saying how many customers and entries use it."""
 
 import pytest
 from django.contrib.messages import get_messages
 
 from creditcontrol.models import Role
 from creditcontrol.tenancy import tenant_context
-from customers.models import Branch, PaymentTerms
+from customers.models import Branch, Customer, PaymentTerms
+from ledger.models import LedgerEntry
 from tests import factories
 
 
@@ -107,3 +109,105 @@ def test_only_an_admin(setup, make_member, client, role):
     client.force_login(make_member(setup["tenant"], role))
     assert client.get("/t/alpha/setup/branches/").status_code == 403
     assert client.post("/t/alpha/setup/payment-terms/", {"new-code": "X"}).status_code == 403
+
+
+@pytest.fixture
+def in_use(setup):
+    """London has a customer of its own and two entries (one of Manchester's customer: it trades through
+    London); both customers have the 30D terms."""
+    with tenant_context(setup["tenant"]):
+        manchester = Branch.objects.get(code="MAN")
+        crown = factories.customer(
+            code="C1", name="Crown", branch=setup["london"], payment_terms=setup["terms"]
+        )
+        mill = factories.customer(code="C2", name="Mill", branch=manchester)
+        factories.invoice(crown, "INV-1", "2026-10-01", "100.00", branch=setup["london"])
+        factories.invoice(mill, "INV-2", "2026-10-02", "50.00", branch=setup["london"])
+    return {**setup, "manchester": manchester, "crown": crown, "mill": mill}
+
+
+def _row(body: str, code: str) -> str:
+    return body[body.index(f'<tr data-row="{code}"') :].split("</tr>")[0]
+
+
+def test_deleting_a_branch_in_use_is_refused_on_its_row_saying_how_many_use_it(in_use):
+    pk = in_use["london"].pk
+    response = in_use["client"].post(f"/t/alpha/setup/branches/{pk}/delete/")
+    assert response.status_code == 400
+    assert (
+        '<div class="error" role="alert" data-row-error>Branch LON is used by 1 customer and 2 ledger '
+        "entries: deactivate it instead, which keeps it where it is used and offers it no more.</div>"
+    ) in _row(response.content.decode(), "LON")
+    assert _branches(in_use) == [("LON", "London"), ("MAN", "Manchester")]
+
+
+def test_a_branch_nothing_uses_is_deleted(in_use):
+    with tenant_context(in_use["tenant"]):
+        paris = factories.branch(code="PAR", name="Paris")
+    response = in_use["client"].post(f"/t/alpha/setup/branches/{paris.pk}/delete/")
+    assert response.status_code == 302
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["Branch PAR deleted."]
+    assert _branches(in_use) == [("LON", "London"), ("MAN", "Manchester")]
+
+
+def test_an_inactive_branch_is_offered_no_more_but_stays_where_it_is_used(in_use, make_member):
+    client, pk = in_use["client"], in_use["london"].pk
+    response = client.post(f"/t/alpha/setup/branches/{pk}/active/", {"active": "0"})
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Branch LON is inactive: no longer offered."
+    ]
+    page = client.get("/t/alpha/setup/branches/").content.decode()
+    assert '<span class="badge">Inactive</span>' in _row(page, "LON") and "Reactivate" in _row(page, "LON")
+    option = f'<option value="{pk}"'
+    for url in (
+        "/t/alpha/customers/credit/?controller=",
+        "/t/alpha/customers/",
+        "/t/alpha/ledger/",
+        "/t/alpha/",
+    ):
+        body = client.get(url).content.decode()
+        assert option not in body, url
+        assert f'<option value="{in_use["manchester"].pk}"' in body, url
+    # still on its customer and entries, and a page filtered by it still names it and finds them
+    with tenant_context(in_use["tenant"]):
+        assert Customer.objects.get(code="C1").branch_id == pk
+        assert sorted(LedgerEntry.objects.filter(branch_id=pk).values_list("document_no", flat=True)) == [
+            "INV-1",
+            "INV-2",
+        ]
+    ledger = client.get(f"/t/alpha/ledger/?branch={pk}").content.decode()
+    assert "INV-1" in ledger and "INV-2" in ledger and f"{option} selected>" in ledger
+    customers = client.get(f"/t/alpha/customers/?branch={pk}").content.decode()
+    assert "Crown" in customers and "Mill" not in customers
+
+    client.post(f"/t/alpha/setup/branches/{pk}/active/", {"active": "1"})
+    assert option in client.get("/t/alpha/customers/").content.decode()
+    with tenant_context(in_use["tenant"]):
+        assert Branch.objects.get(pk=pk).is_active is True
+
+
+def test_payment_terms_in_use_are_deactivated_not_deleted(in_use):
+    client, pk = in_use["client"], in_use["terms"].pk
+    response = client.post(f"/t/alpha/setup/payment-terms/{pk}/delete/")
+    assert response.status_code == 400
+    assert (
+        "Payment terms 30D is used by 2 customers: deactivate it instead, which keeps it where it is used "
+        "and offers it no more."
+    ) in _row(response.content.decode(), "30D")
+    client.post(f"/t/alpha/setup/payment-terms/{pk}/active/", {"active": "0"})
+    with tenant_context(in_use["tenant"]):
+        assert PaymentTerms.objects.get(pk=pk).is_active is False
+        assert Customer.objects.get(code="C1").payment_terms_id == pk
+        unused = PaymentTerms.objects.create(code="7D", days=7)
+    assert client.post(f"/t/alpha/setup/payment-terms/{unused.pk}/delete/").status_code == 302
+    with tenant_context(in_use["tenant"]):
+        assert list(PaymentTerms.objects.values_list("code", "is_active")) == [("30D", False)]
+
+
+@pytest.mark.parametrize("action", ["active", "delete"])
+def test_only_an_admin_deactivates_or_deletes(in_use, make_member, client, action):
+    client.force_login(make_member(in_use["tenant"], Role.MANAGER))
+    response = client.post(f"/t/alpha/setup/branches/{in_use['london'].pk}/{action}/", {"active": "0"})
+    assert response.status_code == 403
+    with tenant_context(in_use["tenant"]):
+        assert Branch.objects.get(pk=in_use["london"].pk).is_active is True

@@ -61,12 +61,27 @@ def test_to_do_counts_open_the_customers_to_dos_and_the_credit_limit_its_review(
     todos, overdue = cell_link(html, "todos"), cell_link(html, "overdue_todos")
     assert todos == (f"/t/alpha/interactions/todos/?customer={crown}&owner=all&state=open", "2")
     assert overdue == (f"/t/alpha/interactions/todos/?customer={crown}&owner=all&state=overdue", "1")
-    assert cell_link(html, "credit_limit") == (f"/t/alpha/customers/{crown}/#credit-review", "no limit")
+    # a controller cannot review credit limits: the cell opens the card's read-only review
+    assert cell_link(html, "credit_limit") == (f"/t/alpha/customers/{crown}/#credit-limit", "no limit")
 
     listed = client.get(todos[0]).content.decode()  # the link opens exactly what it counts
     assert ("Call back" in listed, "Chase" in listed) == (True, True)
     listed = client.get(overdue[0]).content.decode()
     assert ("Call back" in listed, "Chase" in listed) == (False, True)
+
+
+@pytest.mark.parametrize(
+    ("username", "anchor", "form_on_card"),
+    [("maria", "credit-review", True), ("adam", "credit-review", True), ("victor", "credit-limit", False)],
+)
+def test_the_credit_limit_opens_the_review_its_reader_may_use(book, client, username, anchor, form_on_card):
+    client.force_login(Membership.objects.get(user__username=username).user)
+    crown = book["crown"].pk
+    html = client.get(f"{URL}?controller=&columns=code,name,credit_limit").content.decode()
+    assert cell_link(html, "credit_limit") == (f"/t/alpha/customers/{crown}/#{anchor}", "no limit")
+    card = client.get(f"/t/alpha/customers/{crown}/").content.decode()
+    assert f'id="{anchor}"' in card
+    assert ('id="credit-review"' in card) is form_on_card
 
 
 def test_not_due_is_one_column_when_a_band_is_the_not_due_figure(book, client):

@@ -20,7 +20,8 @@ from creditcontrol.exports import csv_response
 from creditcontrol.models import Role
 from creditcontrol.pages import TenantPageMixin
 from creditcontrol.tenancy import current_tenant
-from customers.models import Branch, Customer, CustomerGroup
+from customers.models import Customer, CustomerGroup
+from customers.selectors import branches_offered, former_controller_customers_exist
 
 from .. import credit_list, saved_views
 from ..context import branch_context
@@ -111,6 +112,8 @@ class CreditListView(TenantPageMixin, TemplateView):
             branch=shared["branch"],
             todos_url=reverse("todos", kwargs={"tenant_slug": slug}),
             card_url=lambda pk: reverse("customer-card", kwargs={"tenant_slug": slug, "pk": pk}),
+            # a manager reviews credit limits (the card's form); anyone else reads the review and history
+            review_anchor="credit-review" if self.can(Role.MANAGER) else "credit-limit",
         )
         table = []
         for statistics in statistics_as_seen(
@@ -143,7 +146,8 @@ class CreditListView(TenantPageMixin, TemplateView):
             query=query.urlencode(),
             sortless=sortless.urlencode(),
             controllers=controllers_for_filter(),
-            branches=Branch.objects.all(),
+            branches=branches_offered(shared["data"].get("branch")),
+            former_controllers=former_controller_customers_exist(),
             groups=CustomerGroup.objects.select_related("parent"),
             chosen_keys=chosen_keys,
             views=[{**v, "current": v.get("query") in (asked, this_view)} for v in views],

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.generic import TemplateView, View
 
 from aging.selectors import statistics_as_seen
+from audit import selectors as audit_selectors
 from creditcontrol import scope
 from creditcontrol.charts import credit_review_svg
 from creditcontrol.errors import DomainError
@@ -22,6 +23,7 @@ from customers import services
 from customers.filters import CustomerFilter
 from customers.forms import CreditLimitReviewForm
 from customers.models import Customer
+from customers.selectors import former_controller_customers_exist
 from interactions.models import Interaction
 from interactions.selectors import queried_totals
 from ledger.branches import customers_in_branch_q
@@ -54,6 +56,7 @@ class CustomerListView(TenantPageMixin, TemplateView):
             query=query.urlencode(),
             can_assign=can_assign,
             controllers=controller_choices() if can_assign else [],
+            former_controllers=former_controller_customers_exist(),
         )
         return context
 
@@ -124,6 +127,7 @@ class CustomerCardView(TenantPageMixin, TemplateView):
             can_review=self.can(Role.MANAGER),
             can_edit_contacts=self.can(Role.CONTROLLER),
             today=today,
+            audit_changes=audit_selectors.customer_changes(customer_id=customer.pk),
             **_disputed(customer),
         )
         return context

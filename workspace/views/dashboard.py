@@ -11,7 +11,7 @@ from creditcontrol import scope
 from creditcontrol.charts import bar_chart_svg, line_chart_svg
 from creditcontrol.models import Role
 from creditcontrol.pages import TenantPageMixin
-from customers.models import Branch
+from customers.selectors import branches_offered
 from interactions.models import Promise, PromiseStatus
 from interactions.selectors import todo_list
 from ledger.branches import customers_in_branch_q
@@ -77,10 +77,14 @@ class DashboardView(TenantPageMixin, TemplateView):
             figures = aging_selectors.open_figures(as_of=live, branch_id=branch_id)
             totals, bands, top_overdue = figures, figures["bands"], figures["top_overdue"]
         credit_list = reverse("credit-list", kwargs={"tenant_slug": self.tenant.slug})
-        history = list(aging_selectors.kpi_history(since=today - datetime.timedelta(days=365)))
+        history = list(
+            aging_selectors.kpi_history(since=today - datetime.timedelta(days=365), branch_id=branch_id)
+        )
         if branch is None:
             latest_kpis = history[-1] if history else None
-        else:  # the branch's own KPIs, now: the nightly snapshots are the whole company's
+        elif history and history[-1].date == as_of:  # the branch's snapshot, taken last night
+            latest_kpis = history[-1]
+        else:  # no snapshot of the branch as of that date: its KPIs read now
             latest_kpis = aging_selectors.tenant_kpis(as_of=as_of, branch_id=branch_id)
         promises = Promise.objects.select_related("customer")
         my_todos = todo_list(user=self.request.user, owner="mine", state="open").filter(due_date__lte=today)
@@ -90,8 +94,7 @@ class DashboardView(TenantPageMixin, TemplateView):
         is_manager = self.request.membership.role in (Role.MANAGER, Role.ADMIN)
         context.update(
             branch=branch,
-            branch_uncut="the DSO and CEI trend charts are the whole company's" if branch else "",
-            branches=Branch.objects.all(),
+            branches=branches_offered(branch),
             totals=totals,
             top_overdue=top_overdue,
             switchable=self._switchable(),
@@ -116,7 +119,7 @@ class DashboardView(TenantPageMixin, TemplateView):
                 [
                     (f"{m['month']:%b %y}", m["cei"])
                     for m in aging_selectors.cei_by_month(
-                        since=today.replace(day=1) - datetime.timedelta(days=365)
+                        since=today.replace(day=1) - datetime.timedelta(days=365), branch_id=branch_id
                     )
                 ],
                 label="CEI per month",

@@ -126,10 +126,24 @@ function creditListCloseDrawer() {
   }
 }
 
+// The drawer sits below the top bar: from the bar's bottom edge while it is in view, from the window's
+// top once the page has scrolled it away.
+function drawerPlace() {
+  const drawer = document.getElementById("factbox");
+  const bar = document.querySelector(".topbar");
+  if (!drawer || drawer.hidden || !bar) return;
+  drawer.style.top = `${Math.max(0, Math.round(bar.getBoundingClientRect().bottom))}px`;
+}
+
 document.addEventListener("htmx:afterSwap", (event) => {
   const drawer = document.getElementById("factbox");
-  if (drawer && event.target === drawer) drawer.hidden = false;
+  if (drawer && event.target === drawer) {
+    drawer.hidden = false;
+    drawerPlace();
+  }
 });
+window.addEventListener("scroll", drawerPlace, { passive: true });
+window.addEventListener("resize", drawerPlace);
 
 document.addEventListener("click", (event) => {
   const target = event.target;

@@ -1,4 +1,4 @@
-"""manage.py bench [--only seed|import|recalculation|pages|load|freshness] [--customers N] [--entries N]: the project's benchmarks.
+"""manage.py bench [--only seed|import|audit|recalculation|pages|load|freshness] [--customers N] [--entries N]: the project's benchmarks.
 
 Each part prints its figures (and, where it compares, the ratio against a bare SQL baseline measured in
 the same run). The defaults are the sizes the product promises to handle; pass smaller ones for a quick run.
@@ -9,6 +9,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from creditcontrol.rowsecurity import owner_connection
+from project.bench.audit import run as run_audit
 from project.bench.freshness import run as run_freshness
 from project.bench.imports import run as run_import
 from project.bench.load import run as run_load
@@ -16,7 +17,7 @@ from project.bench.pages import run as run_pages
 from project.bench.recalculation import run as run_recalculation
 from project.bench.seed import run as run_seed
 
-PARTS = ("seed", "import", "recalculation", "pages", "load", "freshness")
+PARTS = ("seed", "import", "audit", "recalculation", "pages", "load", "freshness")
 
 
 class Command(BaseCommand):
@@ -27,6 +28,8 @@ class Command(BaseCommand):
         parser.add_argument("--customers", type=int, default=200_000)
         parser.add_argument("--entries", type=int, default=10_000_000)
         parser.add_argument("--import-entries", type=int, default=1_000_000)
+        parser.add_argument("--audit-customers", type=int, default=200_000)
+        parser.add_argument("--audit-rounds", type=int, default=1, help="audit: rounds of off and on")
         parser.add_argument(
             "--explain",
             action="store_true",
@@ -34,6 +37,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, only, customers, entries, import_entries, explain, **options):
+        self.audit = {"customers": options["audit_customers"], "rounds": options["audit_rounds"]}
         # The benchmarks make and drop their tenants wholesale, which is the owner's work; what they time
         # runs as the application (`use_app_role` around the measurement, or the server they start).
         with owner_connection():
@@ -47,6 +51,8 @@ class Command(BaseCommand):
                 run_seed(self.stdout, customers=customers, entries=entries)
             elif part == "import":
                 run_import(self.stdout, entries=import_entries)
+            elif part == "audit":
+                run_audit(self.stdout, entries=import_entries, **self.audit)
             elif part == "recalculation":
                 run_recalculation(self.stdout, customers=customers, entries=entries)
             elif part == "pages":
