@@ -175,7 +175,7 @@ def test_creation_and_deletion_are_one_row_each(tenant_a):
     # ...a deletion keeps them all
     assert (deleted.action, deleted.old_value, deleted.new_value) == (
         "delete",
-        '{"code": "MAN", "name": "Manchester"}',
+        '{"code": "MAN", "name": "Manchester", "is_active": true}',
         None,
     )
 
