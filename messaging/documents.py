@@ -17,8 +17,6 @@ from customers.models import Customer
 from ledger.models import LedgerEntry
 
 from .models import DOCUMENT_MAX_BYTES, Document, DocumentKind, Letterhead
-
-
 from .statements import Statement, statement_activity, statement_open_item
 
 PDF_MAGIC = b"%PDF-"

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from creditcontrol.models import Role
 from creditcontrol.tenancy import tenant_context
 from ledger.models import LedgerEntry
-from messaging.models import Message, MessageStatus
+from messaging.models import Message
 
 API = "/api/t/alpha"
 NO_EMAIL = "No e-mail address: neither the customer nor an active contact has one."
