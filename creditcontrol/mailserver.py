@@ -9,6 +9,7 @@ start the same server in-process, so mail goes through a real SMTP conversation 
 """
 
 import argparse
+import logging
 import mailbox
 import signal
 import socket
@@ -60,6 +61,7 @@ class MailServer:
         self.host = host
         self.port = port or free_port(host)
         self.handler = MaildirHandler(self.maildir, refuse=refuse, defer=defer)
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command
         self.controller = Controller(self.handler, hostname=host, port=self.port)
 
     def start(self) -> "MailServer":

@@ -535,13 +535,20 @@ def batch_start(
         from .tasks import run_batch
 
         tenant_id, batch_id = batch.tenant_id, batch.pk
-        transaction.on_commit(lambda: run_batch.delay(tenant_id, batch_id))
+        runners = max(1, min(settings.MESSAGING_BATCH_RUNNERS, batch.total - batch.done))
+
+        def start():  # several runners share the items (each takes the next one nobody holds)
+            for _ in range(runners):
+                run_batch.delay(tenant_id, batch_id)
+
+        transaction.on_commit(start)
     return batch
 
 
 def batch_run(batch_id: int) -> Batch:
     """Make the batch's pending messages, one customer per transaction (progress shows as it goes; run
-    again after a crash, it goes on where it stopped and makes no message twice)."""
+    again after a crash, it goes on where it stopped and makes no message twice). Several runs of one batch
+    share its items: each takes the next item no other holds; the last to finish marks the batch done."""
     batch = Batch.objects.select_related("created_by").get(pk=batch_id)
     while True:
         with transaction.atomic():
@@ -583,7 +590,8 @@ def batch_run(batch_id: int) -> Batch:
             Batch.objects.filter(pk=batch.pk).update(done=F("done") + 1)
     with transaction.atomic():
         batch = Batch.objects.select_for_update().get(pk=batch.pk)
-        if batch.status != BatchStatus.FINISHED:
+        pending = BatchItem.objects.filter(batch=batch, processed=False).exists()  # held by another run
+        if batch.status != BatchStatus.FINISHED and not pending:
             batch.status, batch.finished_at = BatchStatus.FINISHED, timezone.now()
             batch.save(update_fields=["status", "finished_at"])
     return batch

@@ -135,6 +135,8 @@ LOCAL_MAILBOX_DIR = env("LOCAL_MAILBOX_DIR", default="")
 # Text messages to customers (messaging/channels.py): a class with send(number, text); the default writes
 # them to the log.
 SMS_BACKEND = env("SMS_BACKEND", default="messaging.channels.LogSmsBackend")
+# How many Celery tasks make one batch's messages side by side (about the workers' processes).
+MESSAGING_BATCH_RUNNERS = env.int("MESSAGING_BATCH_RUNNERS", default=2)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="credit-control@localhost")
 
 LOGIN_URL = "login"

@@ -1,4 +1,4 @@
-"""manage.py bench [--only seed|import|audit|recalculation|pages|load|freshness] [--customers N] [--entries N]: the project's benchmarks.
+"""manage.py bench [--only seed|import|audit|recalculation|pages|load|freshness|statements] [--customers N] [--entries N]: the project's benchmarks.
 
 Each part prints its figures (and, where it compares, the ratio against a bare SQL baseline measured in
 the same run). The defaults are the sizes the product promises to handle; pass smaller ones for a quick run.
@@ -16,8 +16,9 @@ from project.bench.load import run as run_load
 from project.bench.pages import run as run_pages
 from project.bench.recalculation import run as run_recalculation
 from project.bench.seed import run as run_seed
+from project.bench.statements import run as run_statements
 
-PARTS = ("seed", "import", "audit", "recalculation", "pages", "load", "freshness")
+PARTS = ("seed", "import", "audit", "recalculation", "pages", "load", "freshness", "statements")
 
 
 class Command(BaseCommand):
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--entries", type=int, default=10_000_000)
         parser.add_argument("--import-entries", type=int, default=1_000_000)
         parser.add_argument("--audit-customers", type=int, default=200_000)
+        parser.add_argument("--statements", type=int, default=10_000, help="statements: how many to send")
         parser.add_argument("--audit-rounds", type=int, default=1, help="audit: rounds of off and on")
         parser.add_argument(
             "--explain",
@@ -38,6 +40,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, only, customers, entries, import_entries, explain, **options):
         self.audit = {"customers": options["audit_customers"], "rounds": options["audit_rounds"]}
+        self.statements = options["statements"]
         # The benchmarks make and drop their tenants wholesale, which is the owner's work; what they time
         # runs as the application (`use_app_role` around the measurement, or the server they start).
         with owner_connection():
@@ -59,6 +62,8 @@ class Command(BaseCommand):
                 run_pages(self.stdout, customers=customers, entries=entries, explain=explain)
             elif part == "load":
                 run_load(self.stdout, customers=customers, entries=entries)
+            elif part == "statements":
+                run_statements(self.stdout, statements=self.statements)
             else:
                 run_freshness(self.stdout, customers=customers, entries=entries)
             self.stdout.write(f"({part}: {time.monotonic() - started:.1f} s in all)")
