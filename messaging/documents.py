@@ -135,6 +135,34 @@ def statement_document(
     )
 
 
+def entry_copy(*, entry: LedgerEntry, user=None) -> Document:
+    """A copy of an entry's document: the ERP's own PDF where it sent one, else one made from the ledger's
+    record of it (type, number, dates, description, amount and what is still open) on the letterhead."""
+    erp = Document.objects.filter(entry=entry, kind=DocumentKind.ERP_DOCUMENT).first()
+    if erp is not None:
+        return erp
+    letterhead = letterhead_get()
+    html = render_to_string(
+        "messaging/entry_copy_pdf.html",
+        {
+            "entry": entry,
+            "customer": entry.customer,
+            "letterhead": letterhead,
+            "company_name": letterhead.company_name or current_tenant().name,
+            "logo": logo_data_uri(letterhead),
+            "as_of": current_tenant().today(),
+        },
+    )
+    return document_store(
+        customer=entry.customer,
+        entry=entry,
+        kind=DocumentKind.ENTRY_COPY,
+        filename=f"copy-{entry.document_no}.pdf".replace("/", "-"),
+        content=pdf_from_html(html),
+        user=user,
+    )
+
+
 def erp_document_store(*, entry: LedgerEntry, filename: str, content: bytes, user=None) -> Document:
     """The ERP's own PDF of an entry (one per entry: a new one replaces the old)."""
     if len(content) > DOCUMENT_MAX_BYTES:

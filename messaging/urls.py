@@ -7,6 +7,7 @@ from . import views
 urlpatterns = [
     path("customers/<int:pk>/statement/", views.StatementView.as_view(), name="customer-statement"),
     path("customers/<int:pk>/statement.pdf", views.StatementPdfView.as_view(), name="customer-statement-pdf"),
+    path("customers/<int:pk>/copies/", views.CopiesView.as_view(), name="customer-copies"),
     path("messages/", views.OutboxView.as_view(), name="outbox"),
     path("messages/<int:pk>/", views.MessageView.as_view(), name="message"),
     path("messages/batches/<int:pk>/", views.BatchView.as_view(), name="message-batch"),

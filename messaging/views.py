@@ -17,6 +17,7 @@ from creditcontrol.exports import attachment
 from creditcontrol.models import Role
 from creditcontrol.pages import TenantPageMixin, form_add_domain_error
 from customers.models import Customer
+from ledger.models import LedgerEntry
 
 from . import documents, selectors, services
 from .models import Batch, Channel, Document, Message, MessageStatus, MessageTemplate, Purpose
@@ -409,3 +410,80 @@ class BatchView(TenantPageMixin, TemplateView):
         items = batch.items.select_related("customer", "message").order_by("position")
         context.update(batch=batch, items=items, skipped=sum(1 for i in items if i.skipped))
         return context
+
+
+class CopiesForm(forms.Form):
+    subject = forms.CharField(max_length=200, required=False)
+    body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 10}), required=False)
+
+
+class CopiesView(_CustomerPage, TemplateView):
+    """Copies of a customer's documents by e-mail: the entries ticked on the ledger page (else its open
+    invoices and credit memos to choose from), each attached as the ERP's own PDF where it sent one, else
+    a copy made from the ledger's record."""
+
+    template_name = "messaging/copies.html"
+
+    def _entries(self, customer):
+        documents_only = LedgerEntry.objects.filter(customer=customer).exclude(document_type="payment")
+        return documents_only.order_by("-posting_date", "-id")
+
+    def get_context_data(self, form=None, chosen=None, problem=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        customer = self.customer()
+        if chosen is None:
+            chosen = {int(pk) for pk in self.request.GET.getlist("entries") if pk.isdigit()}
+        entries = self._entries(customer)
+        shown = entries.filter(pk__in=chosen) if chosen else entries.filter(is_open=True)[:50]
+        draft = None
+        if problem is None:
+            try:
+                draft = services.message_draft(
+                    customer=customer,
+                    purpose=Purpose.INVOICE_COPY,
+                    as_of=as_of_date(user=self.request.user),
+                )
+            except DomainError as error:
+                problem = error.message
+        if form is None:
+            form = CopiesForm(initial={"subject": draft.subject, "body": draft.body} if draft else {})
+        context.update(
+            customer=customer, entries=shown, chosen=chosen, form=form, draft=draft, problem=problem
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        customer = self.customer()
+        form = CopiesForm(request.POST)
+        chosen = {int(pk) for pk in request.POST.getlist("entries") if pk.isdigit()}
+        entries = list(self._entries(customer).filter(pk__in=chosen))
+        if not entries:
+            form.is_valid()
+            form.add_error(None, "Tick the documents to send copies of.")
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form, chosen=chosen), status=400)
+        try:
+            draft = services.message_draft(
+                customer=customer,
+                purpose=Purpose.INVOICE_COPY,
+                as_of=as_of_date(user=request.user),
+                subject=form.cleaned_data["subject"],
+                body=form.cleaned_data["body"],
+            )
+            message = services.message_create(
+                draft=draft,
+                user=request.user,
+                send_now=request.POST.get("action") == "send",
+                as_of=as_of_date(user=request.user),
+                attach_statement=False,
+                extra_documents=[documents.entry_copy(entry=entry, user=request.user) for entry in entries],
+            )
+        except DomainError as error:
+            form_add_domain_error(form, error)
+            return self.render_to_response(self.get_context_data(form=form, chosen=chosen), status=400)
+        copies = f"{len(entries)} cop{'y' if len(entries) == 1 else 'ies'}"
+        if message.status == MessageStatus.OUTBOX:
+            messages.success(request, f"{copies} for {message.recipient} in the outbox, waiting for release.")
+        else:
+            messages.success(request, f"{copies} on their way to {message.recipient}.")
+        return redirect("message", tenant_slug=self.tenant.slug, pk=message.pk)

@@ -149,6 +149,7 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "entry-document-api": ("get", "invoice"),
     "message-batch": ("get", "message_batch"),
     "customer-statement": ("get", "customer"),
+    "customer-copies": ("get", "customer"),
     "customer-statement-pdf": ("get", "customer"),
     "outbox": ("get", None),
     "message": ("get", "message"),

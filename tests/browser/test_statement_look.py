@@ -29,10 +29,29 @@ def test_the_statement_reads_well(ledger, browser):  # noqa: F811
                 customer=ledger.customer, as_of=D("2026-03-31"), period_start=D("2026-02-01")
             )
         )
+        from django.template.loader import render_to_string
+
+        from ledger.models import LedgerEntry
+
+        letterhead = documents.letterhead_get()
+        copy = render_to_string(
+            "messaging/entry_copy_pdf.html",
+            {
+                "entry": LedgerEntry.objects.get(document_no="INV-1"),
+                "customer": ledger.customer,
+                "letterhead": letterhead,
+                "company_name": letterhead.company_name,
+                "as_of": D("2026-03-31"),
+            },
+        )
     page = browser.new_page(viewport={"width": 794, "height": 1123})  # A4 at 96 dpi
     ARTEFACTS.mkdir(exist_ok=True)
-    for name, html in (("open_item", open_item), ("activity", activity)):
+    for name, html in (("open_item", open_item), ("activity", activity), ("entry_copy", copy)):
         page.set_content(html)
-        assert page.locator("h1").inner_text() in ("Statement of account", "Activity statement")
+        assert page.locator("h1").inner_text() in (
+            "Statement of account",
+            "Activity statement",
+            "Invoice INV-1",
+        )
         page.screenshot(path=str(ARTEFACTS / f"statement_{name}.png"), full_page=True)
     page.close()

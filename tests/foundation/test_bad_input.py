@@ -791,6 +791,11 @@ BASES = {
         "multipart",
     ),
     ("customers-contact", "post"): (None, lambda a: {"customers": [a.customer.pk]}, "form"),
+    ("customer-copies", "post"): (
+        "customer",
+        lambda a: {"entries": [a.invoice.pk], "subject": "Copies", "body": "Attached", "action": "queue"},
+        "form",
+    ),
     ("outbox", "post"): (None, lambda a: {"message": [a.message.pk], "action": "discard"}, "form"),
     ("message", "post"): ("message", lambda a: {"action": "discard"}, "form"),
     ("message-template-new", "post"): (
