@@ -58,7 +58,7 @@ def test_an_admin_deactivates_what_is_used_and_hands_a_leavers_customers_over(pa
     assert page.locator("tr[data-row=LON] .badge").inner_text() == "Inactive"
     _shot(page, "2_branch_inactive")
     page.goto("/t/alpha/customers/")
-    assert page.locator("form.filters select[name=branch] option").all_inner_texts() == ["---------", "MAN"]
+    assert page.locator("form.filters select[name=branch] option").all_inner_texts() == ["Any", "MAN"]
 
     # status codes: edited in place; Promised and Queried together refused on the row
     page.goto("/t/alpha/interactions/status-codes/")
