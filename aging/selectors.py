@@ -333,7 +333,15 @@ def recalculation_active():
 def open_figures(*, as_of: datetime.date, branch_id: int | None = None, top: int = 10) -> dict:
     """The dashboard's figures read now from the open entries, aged as of `as_of` (a work date), of one
     branch if given: balance, overdue, customers overdue, each aging band, and the customers most
-    overdue. The stored totals (`tenant_totals`) are the same figures as of today for every branch."""
+    overdue. The stored totals (`tenant_totals`) are the same figures as of today for every branch.
+
+    A pass over the open entries (seconds at millions of them): kept per version of the statistics, which
+    every posting changes (it marks its customers' statistics stale), like the stored totals."""
+    name = f"open-figures:{as_of.isoformat()}:{branch_id}:{top}:{scoped_controller_id() or 'all'}"
+    return cached(current_tenant(), name, lambda: _open_figures(as_of=as_of, branch_id=branch_id, top=top))
+
+
+def _open_figures(*, as_of: datetime.date, branch_id: int | None, top: int) -> dict:
     setup, _ = AgingSetup.objects.get_or_create(tenant=current_tenant())
     bands = aging_bands()
     basis = BASIS_COLUMN[AgingBasis(setup.basis)]
@@ -391,6 +399,27 @@ def _overdue_by_controller() -> dict:
     }
 
 
+def _overdue_by_controller_as_of(*, as_of: datetime.date, branch_id: int | None) -> dict:
+    """{controller id: (overdue balance, overdue customers)} read now from the open entries as of `as_of`."""
+    in_branch = "" if branch_id is None else "AND e.branch_id = %(branch)s"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT c.controller_id, SUM(o.overdue), COUNT(*)
+              FROM (SELECT e.customer_id, SUM(e.remaining_amount_lcy) AS overdue
+                      FROM {ENTRY} e
+                     WHERE e.tenant_id = %(tenant)s AND e.is_open AND e.due_date < %(as_of)s {in_branch}
+                       AND {customer_in_scope_sql("e.customer_id")}
+                     GROUP BY e.customer_id) o
+              JOIN {Customer._meta.db_table} c ON c.id = o.customer_id
+             WHERE o.overdue > 0
+             GROUP BY c.controller_id
+            """,
+            {"tenant": current_tenant().pk, "as_of": as_of, "branch": branch_id},
+        )
+        return {controller: (amount, count) for controller, amount, count in cursor.fetchall()}
+
+
 def controller_overview(*, as_of: datetime.date | None = None, branch_id: int | None = None) -> list[dict]:
     """The manager's side-by-side view of the credit controllers: per controller, their customers' overdue
     balance (LCY) and overdue customers, their open to-dos (of which overdue at `as_of`) and the kept rate
@@ -407,24 +436,12 @@ def controller_overview(*, as_of: datetime.date | None = None, branch_id: int | 
         overdue = cached(
             tenant, f"overdue-by-controller:{scoped_controller_id() or 'all'}", _overdue_by_controller
         )
-    else:
-        in_branch = "" if branch_id is None else "AND e.branch_id = %(branch)s"
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                SELECT c.controller_id, SUM(o.overdue), COUNT(*)
-                  FROM (SELECT e.customer_id, SUM(e.remaining_amount_lcy) AS overdue
-                          FROM {ENTRY} e
-                         WHERE e.tenant_id = %(tenant)s AND e.is_open AND e.due_date < %(as_of)s {in_branch}
-                           AND {customer_in_scope_sql("e.customer_id")}
-                         GROUP BY e.customer_id) o
-                  JOIN {Customer._meta.db_table} c ON c.id = o.customer_id
-                 WHERE o.overdue > 0
-                 GROUP BY c.controller_id
-                """,
-                {"tenant": tenant.pk, "as_of": as_of, "branch": branch_id},
-            )
-            overdue = {controller: (amount, count) for controller, amount, count in cursor.fetchall()}
+    else:  # a pass over the open entries: likewise once per version of the statistics
+        overdue = cached(
+            tenant,
+            f"overdue-by-controller:{as_of.isoformat()}:{branch_id}:{scoped_controller_id() or 'all'}",
+            lambda: _overdue_by_controller_as_of(as_of=as_of, branch_id=branch_id),
+        )
     today = as_of or tenant.today()
     todos = ToDo.objects.filter(status=ToDoStatus.OPEN)
     if branch_id is not None:
