@@ -150,6 +150,13 @@ class NoRecipient(DomainError):
     pass
 
 
+NO_ADDRESS = {
+    Channel.EMAIL: "No e-mail address: neither the customer nor an active contact has one.",
+    Channel.SMS: "No phone number: neither the customer nor an active contact has one.",
+    Channel.LETTER: "No postal address for a letter.",
+}
+
+
 def recipient_for(customer: Customer, channel: str) -> Recipient:
     """Who a message on `channel` goes to: the credit-control contact, else the primary, else any active
     contact with an address for the channel, else the customer's own. Raises NoRecipient (the skip reason)."""
@@ -162,20 +169,16 @@ def recipient_for(customer: Customer, channel: str) -> Recipient:
                 return Recipient(contact, contact.email)
         if customer.email:
             return Recipient(None, customer.email)
-        raise NoRecipient(
-            "No e-mail address: neither the customer nor an active contact has one.", code="no_email"
-        )
+        raise NoRecipient(NO_ADDRESS[Channel.EMAIL], code="no_email")
     if channel == Channel.SMS:
         for contact in contacts:
             if contact.phone:
                 return Recipient(contact, contact.phone)
         if customer.phone:
             return Recipient(None, customer.phone)
-        raise NoRecipient(
-            "No phone number: neither the customer nor an active contact has one.", code="no_phone"
-        )
+        raise NoRecipient(NO_ADDRESS[Channel.SMS], code="no_phone")
     if not customer.address.strip():
-        raise NoRecipient("No postal address for a letter.", code="no_address")
+        raise NoRecipient(NO_ADDRESS[Channel.LETTER], code="no_address")
     contact = contacts.first()
     return Recipient(contact, f"{contact.name}, {customer.name}" if contact else customer.name)
 
@@ -461,14 +464,11 @@ def batch_skips(*, customer_ids: list[int], channel: str) -> dict[int, str]:
     if channel == Channel.EMAIL:
         reachable = set(contacts.exclude(email="").values_list("customer_id", flat=True))
         reachable |= set(customers.exclude(email="").values_list("pk", flat=True))
-        missing = "No e-mail address: neither the customer nor an active contact has one."
     elif channel == Channel.SMS:
         reachable = set(contacts.exclude(phone="").values_list("customer_id", flat=True))
         reachable |= set(customers.exclude(phone="").values_list("pk", flat=True))
-        missing = "No phone number: neither the customer nor an active contact has one."
     else:
         reachable = set(customers.exclude(address="").values_list("pk", flat=True))
-        missing = "No postal address for a letter."
     with_open = set(
         LedgerEntry.objects.filter(customer_id__in=customer_ids, is_open=True)
         .values_list("customer_id", flat=True)
@@ -476,7 +476,7 @@ def batch_skips(*, customer_ids: list[int], channel: str) -> dict[int, str]:
     )
     for pk in customers.values_list("pk", flat=True):
         if pk not in reachable:
-            reasons[pk] = missing
+            reasons[pk] = NO_ADDRESS[Channel(channel)]
         elif pk not in with_open:
             reasons[pk] = "Nothing open on the account."
     return reasons
