@@ -7,6 +7,7 @@ batch renders in Celery workers (`messaging.tasks`).
 
 import base64
 import datetime
+import functools
 import hashlib
 
 from django.template.loader import render_to_string
@@ -49,11 +50,21 @@ def statement_html(statement: Statement, *, letterhead: Letterhead | None = None
     )
 
 
+@functools.cache
+def _font_config():
+    """One font configuration per process: made anew for each document, it would ask fontconfig again
+    for the fonts every time (most of a one-page statement's rendering)."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
 def pdf_from_html(html: str) -> bytes:
     import weasyprint
 
     # No base URL: a document reaches no file or address outside itself (the logo is inlined).
-    return weasyprint.HTML(string=html, base_url=None, url_fetcher=_no_fetching).write_pdf()
+    document = weasyprint.HTML(string=html, base_url=None, url_fetcher=_no_fetching)
+    return document.write_pdf(font_config=_font_config())
 
 
 def _no_fetching(url, *args, **kwargs):

@@ -545,12 +545,20 @@ def batch_start(
     return batch
 
 
-def batch_run(batch_id: int) -> Batch:
+# How many customers one run of a batch makes before it gives its worker back (and is queued again): the
+# messages' deliveries and other work (recalculations, imports) are not kept waiting for a whole batch.
+BATCH_SLICE = 50
+
+
+def batch_run(batch_id: int, *, limit: int | None = None) -> tuple[Batch, bool]:
     """Make the batch's pending messages, one customer per transaction (progress shows as it goes; run
     again after a crash, it goes on where it stopped and makes no message twice). Several runs of one batch
-    share its items: each takes the next item no other holds; the last to finish marks the batch done."""
+    share its items: each takes the next item no other holds; the last to finish marks the batch done.
+    Returns the batch and whether this run stopped at `limit` with items left (to be run again)."""
     batch = Batch.objects.select_related("created_by").get(pk=batch_id)
-    while True:
+    made = 0
+    while limit is None or made < limit:
+        made += 1
         with transaction.atomic():
             item = (
                 BatchItem.objects.select_for_update(skip_locked=True, of=("self",))
@@ -560,6 +568,7 @@ def batch_run(batch_id: int) -> Batch:
                 .first()
             )
             if item is None:
+                made = None
                 break
             try:
                 with transaction.atomic():
@@ -588,10 +597,12 @@ def batch_run(batch_id: int) -> Batch:
             item.processed = True
             item.save(update_fields=["message", "skipped", "processed"])
             Batch.objects.filter(pk=batch.pk).update(done=F("done") + 1)
+    if made is not None:  # stopped at the limit: the rest is for the next run
+        return batch, True
     with transaction.atomic():
         batch = Batch.objects.select_for_update().get(pk=batch.pk)
         pending = BatchItem.objects.filter(batch=batch, processed=False).exists()  # held by another run
         if batch.status != BatchStatus.FINISHED and not pending:
             batch.status, batch.finished_at = BatchStatus.FINISHED, timezone.now()
             batch.save(update_fields=["status", "finished_at"])
-    return batch
+    return batch, False

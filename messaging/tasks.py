@@ -36,9 +36,13 @@ def fail_stuck_messages() -> int:
 
 @shared_task(bind=True, max_retries=3, default_retry_delay=30)
 def run_batch(self, tenant_id: int, batch_id: int) -> int:
-    """Make a batch's messages (each queued or sent by a deliver_message task of its own)."""
+    """Make a slice of a batch's messages (each queued or sent by a deliver_message task of its own), then
+    queue the next slice: the worker is given back between slices."""
     with tenant_context(Tenant.objects.get(pk=tenant_id)):
         try:
-            return services.batch_run(batch_id).done
+            batch, more = services.batch_run(batch_id, limit=services.BATCH_SLICE)
         except Exception as error:  # a lost connection: go on where it stopped
             raise self.retry(exc=error) from error
+    if more:
+        run_batch.delay(tenant_id, batch_id)
+    return batch.done

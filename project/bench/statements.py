@@ -73,6 +73,7 @@ def run(stdout, *, statements: int) -> dict:
             "EMAIL_URL": server.url,
             "DATABASE_URL": os.environ["DATABASE_URL"],
             "MESSAGING_BATCH_RUNNERS": "2",
+            "DJANGO_DEBUG": "false",  # as in production: no query log kept in the workers
         }
         worker = subprocess.Popen(
             [
