@@ -106,7 +106,9 @@ class SendSerializer(serializers.Serializer):
         help_text="The statistics API's filters, e.g. balance_status",
     )
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.EMAIL)
-    purpose = serializers.ChoiceField(choices=[Purpose.STATEMENT, Purpose.FREE], default=Purpose.STATEMENT)
+    purpose = serializers.ChoiceField(
+        choices=Purpose.choices, default=Purpose.STATEMENT, help_text="statement (attached) or free"
+    )
     as_of = serializers.DateField(required=False, help_text="Default: the caller's as-of date (today)")
     subject = serializers.CharField(required=False, allow_blank=True, max_length=200)
     body = serializers.CharField(required=False, max_length=20000, help_text="Default: the template's text")
@@ -115,6 +117,9 @@ class SendSerializer(serializers.Serializer):
     def validate(self, data):
         if ("customers" in data) == ("filter" in data):
             raise serializers.ValidationError({"customers": ["Give either customers or filter."]})
+        if data["purpose"] == Purpose.INVOICE_COPY:
+            message = "Copies of documents are sent one customer at a time, from the customer's copies page."
+            raise serializers.ValidationError({"purpose": [message]})
         return data
 
 

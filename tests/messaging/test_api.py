@@ -83,6 +83,7 @@ def test_a_batch_for_a_filter_queues_then_one_is_released(
         ({"customers": ["x"]}, "customers"),
         ({"customers": [999999]}, "customers"),
         ({"customers": [1], "channel": "pigeon"}, "channel"),
+        ({"customers": [1], "purpose": "invoice_copy"}, "purpose"),
         ({"customers": [1], "as_of": "2026-02-30"}, "as_of"),
         ({"customers": [1], "body": "Hi {{ who }}"}, "body"),
     ],
