@@ -165,3 +165,19 @@ def test_templates_and_letterhead_are_the_admins(ledger, make_member, client, ro
     client.force_login(make_member(ledger.tenant, role, username=f"u-{role}"))
     assert client.get("/t/alpha/setup/templates/").status_code == 403
     assert client.get("/t/alpha/setup/letterhead/").status_code == 403
+
+
+def test_an_interaction_offers_its_customers_statement(ledger, controller, client, make_member):
+    from interactions.services import interaction_create
+
+    with tenant_context(ledger.tenant):
+        interaction = interaction_create(customer=ledger.customer, description="Called Pat")
+    body = client.get(f"/t/alpha/interactions/{interaction.pk}/").content.decode()
+    assert (
+        f'<a href="/t/alpha/customers/{ledger.customer.pk}/statement/" id="send-statement">Send statement</a>'
+        in body
+    )
+    client.force_login(make_member(ledger.tenant, Role.VIEWER, username="vera"))
+    assert (
+        'id="send-statement"' not in client.get(f"/t/alpha/interactions/{interaction.pk}/").content.decode()
+    )
