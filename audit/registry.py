@@ -155,9 +155,7 @@ def _update_function(tracked: Tracked) -> tuple[sql.Composable, sql.Composable]:
         )
         for column in columns
     )
-    customer = (
-        sql.SQL("n.{}").format(sql.Identifier(tracked.customer)) if tracked.customer else sql.SQL("NULL")
-    )
+    customer = _new_customer(tracked)
     body = sql.SQL(
         """
 CREATE OR REPLACE FUNCTION {name}() RETURNS trigger
@@ -189,13 +187,16 @@ END $$;
     return name, body
 
 
+def _new_customer(tracked: Tracked) -> sql.Composable:
+    """The changed (new) row's customer, for the log's `customer_id`; NULL for a setup table."""
+    return sql.SQL("n.{}").format(sql.Identifier(tracked.customer)) if tracked.customer else sql.SQL("NULL")
+
+
 def _insert_function(tracked: Tracked) -> tuple[sql.Composable, sql.Composable]:
     """The insert trigger's function of one table: one row per created row, without its values (they are
     the row's current ones, back through its later changes, each recorded; a deletion keeps them all)."""
     name = sql.Identifier(f"audit_insert_{tracked.table}")
-    customer = (
-        sql.SQL("n.{}").format(sql.Identifier(tracked.customer)) if tracked.customer else sql.SQL("NULL")
-    )
+    customer = _new_customer(tracked)
     body = sql.SQL(
         """
 CREATE OR REPLACE FUNCTION {name}() RETURNS trigger
