@@ -35,4 +35,9 @@ app.conf.beat_schedule = {
         "task": "messaging.tasks.fail_stuck_messages",
         "schedule": crontab(minute="*/15"),
     },
+    # Each tenant's chasing run starts on its days at its local time (chasing setup).
+    "start-scheduled-chasing-runs": {
+        "task": "chasing.tasks.start_scheduled_runs",
+        "schedule": crontab(minute="*/15"),
+    },
 }

@@ -200,6 +200,7 @@ class ToDoKind(models.TextChoices):
     MANUAL = "manual", "To-do"
     NOTE_REMINDER = "note_reminder", "Note reminder"
     QUERY = "query", "Resolve query"
+    CHASING = "chasing", "Chasing follow-up"
 
 
 class ToDoStatus(models.TextChoices):

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -18,8 +18,9 @@ from customers.models import Branch, Customer
 
 from . import selectors, services
 from .api_payments import RecordPaymentSerializer, record_payment_response
+from .feeds import ledger_fed
 from .filters import ApplicationFilter, LedgerEntryFilter
-from .models import Application, LedgerEntry
+from .models import Application, LedgerEntry, LedgerFeed
 
 
 class LedgerEntrySerializer(serializers.ModelSerializer):
@@ -143,6 +144,7 @@ class LedgerEntryViewSet(TenantAPIMixin, mixins.CreateModelMixin, viewsets.ReadO
 
     def perform_create(self, serializer):
         serializer.instance = services.ledger_entry_post(**serializer.validated_data)
+        ledger_fed(branch_ids=[serializer.instance.branch_id] if serializer.instance.branch_id else [])
 
     @action(
         detail=False, methods=["post"], url_path="record-payment", serializer_class=RecordPaymentSerializer
@@ -203,6 +205,7 @@ class ApplicationViewSet(TenantAPIMixin, mixins.CreateModelMixin, viewsets.ReadO
             external_id=data.get("external_id"),
             user=self.request.user,
         )
+        ledger_fed()
 
     @action(detail=True, methods=["post"], serializer_class=UndoSerializer)
     def undo(self, request, *args, **kwargs):
@@ -249,3 +252,34 @@ class BalanceViewSet(TenantAPIMixin, viewsets.ViewSet):
                 }
             ).data
         )
+
+
+class LedgerFeedSerializer(serializers.Serializer):
+    branch = serializers.CharField(
+        source="branch.code", required=False, allow_null=True, help_text="A branch code; none: the tenant's"
+    )
+    fed_at = serializers.DateTimeField(read_only=True)
+
+
+class LedgerFeedView(TenantAPIMixin, generics.ListCreateAPIView):
+    """When the ERP last fed the ledger (the whole tenant's: no branch; and per branch). Every import of
+    entries or applications and every entry or application posted here marks it; an ERP with nothing new
+    to send says it is alive with `POST {}` (or `{"branch": "LON"}` for one branch's ledger), so that
+    chasing does not take its ledger for stale (docs/chasing.md)."""
+
+    serializer_class = LedgerFeedSerializer
+    pagination_class = None
+
+    def tenant_queryset(self):
+        return LedgerFeed.objects.select_related("branch").order_by("branch__code")
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        code = (serializer.validated_data.get("branch") or {}).get("code")
+        branch = Branch.objects.filter(code=code).first() if code else None
+        if code and branch is None:
+            raise serializers.ValidationError({"branch": [f"Unknown branch '{code}'."]})
+        ledger_fed(branch_ids=[branch.pk] if branch else [])
+        feeds = self.get_serializer(self.tenant_queryset(), many=True).data
+        return Response(feeds, status=status.HTTP_201_CREATED)

@@ -248,3 +248,21 @@ class Application(TenantOwned):
     @property
     def is_active(self) -> bool:
         return self.undone_on is None
+
+
+class LedgerFeed(TenantOwned):
+    """When the ERP last fed the ledger: one row for the whole tenant (no branch) and one per branch its
+    entries named. Chasing reads it, so that a ledger that is no longer fed (a stopped ERP export) never
+    chases what was paid long ago."""
+
+    controller_scope = None  # the tenant's
+
+    branch = models.ForeignKey(Branch, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    fed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "branch"], nulls_distinct=False, name="ledger_feed_one_per_branch"
+            ),
+        ]

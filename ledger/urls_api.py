@@ -16,5 +16,6 @@ urlpatterns = [
         name="customer-balance",
     ),
     path("import/", include("ledger.urls_api_import")),
+    path("ledger/feed/", api.LedgerFeedView.as_view(), name="ledger-feed-api"),
     *router.urls,
 ]

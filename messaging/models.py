@@ -29,6 +29,7 @@ class Purpose(models.TextChoices):
     STATEMENT = "statement", "Statement of account"
     INVOICE_COPY = "invoice_copy", "Invoice copy"
     FREE = "free", "Free message"
+    REMINDER = "reminder", "Reminder"
 
 
 class Letterhead(TenantOwned):
@@ -64,20 +65,23 @@ class MessageTemplate(TenantOwned):
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
     language = models.CharField(max_length=10, default="en")
+    # Reminders have one template per chasing level: the level names its template.
+    name = models.CharField(max_length=100, blank=True, default="", help_text="A reminder's name")
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField()
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["purpose", "channel", "language"]
+        ordering = ["purpose", "name", "channel", "language"]
         constraints = [
             models.UniqueConstraint(
-                fields=["tenant", "channel", "purpose", "language"], name="message_template_unique"
+                fields=["tenant", "channel", "purpose", "name", "language"], name="message_template_unique"
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_purpose_display()} ({self.get_channel_display()}, {self.language})"
+        what = f'{self.get_purpose_display()} "{self.name}"' if self.name else self.get_purpose_display()
+        return f"{what} ({self.get_channel_display()}, {self.language})"
 
 
 class DocumentKind(models.TextChoices):

@@ -59,8 +59,14 @@ def templates_seed_defaults() -> None:
         )
 
 
-def _template_problems(*, channel: str, purpose: str, language: str, subject: str, body: str) -> dict:
+def _template_problems(
+    *, channel: str, purpose: str, language: str, subject: str, body: str, name: str = ""
+) -> dict:
     errors: dict[str, list[str]] = {}
+    if purpose == Purpose.REMINDER and not name:
+        errors["name"] = ["A reminder template needs a name: a chasing level chooses its template by it."]
+    if purpose != Purpose.REMINDER and name:
+        errors["name"] = ["Only reminder templates have a name."]
     if channel not in Channel.values:
         errors["channel"] = [f"Choose one of {', '.join(Channel.values)}."]
     if purpose not in Purpose.values:
@@ -86,31 +92,33 @@ def template_save(
     language: str,
     subject: str,
     body: str,
+    name: str = "",
     template: MessageTemplate | None = None,
 ) -> MessageTemplate:
     language = (language or "").strip().lower()
+    name = (name or "").strip()
     errors = _template_problems(
-        channel=channel, purpose=purpose, language=language, subject=subject, body=body
+        channel=channel, purpose=purpose, language=language, subject=subject, body=body, name=name
     )
-    clash = MessageTemplate.objects.filter(channel=channel, purpose=purpose, language=language)
+    clash = MessageTemplate.objects.filter(channel=channel, purpose=purpose, name=name, language=language)
     if template is not None:
         clash = clash.exclude(pk=template.pk)
     if not errors and clash.exists():
-        errors["language"] = [
-            f"There is already a {Purpose(purpose).label.lower()} template for {Channel(channel).label} in {language}."
-        ]
+        what = f"{Purpose(purpose).label.lower()} template{f' named {name!r}' if name else ''}"
+        errors["language"] = [f"There is already a {what} for {Channel(channel).label} in {language}."]
     if errors:
         raise DomainError(next(iter(errors.values()))[0], details=errors)
     template = template or MessageTemplate()
-    template.channel, template.purpose, template.language = channel, purpose, language
+    template.channel, template.purpose, template.language, template.name = channel, purpose, language, name
     template.subject, template.body = subject.strip(), body
     template.save()
     return template
 
 
-def template_for(*, purpose: str, channel: str, language: str = "") -> MessageTemplate | None:
-    """The template for a purpose and channel in `language`, else in English, else in any language."""
-    candidates = list(MessageTemplate.objects.filter(purpose=purpose, channel=channel))
+def template_for(*, purpose: str, channel: str, language: str = "", name: str = "") -> MessageTemplate | None:
+    """The template for a purpose and channel (and a reminder's name) in `language`, else in English, else
+    in any language."""
+    candidates = list(MessageTemplate.objects.filter(purpose=purpose, channel=channel, name=name))
     for wanted in (language, "en"):
         for template in candidates:
             if template.language == wanted:
@@ -215,6 +223,7 @@ def message_draft(
     subject: str | None = None,
     body: str | None = None,
     statement: Statement | None = None,
+    extra_values: dict[str, str] | None = None,
 ) -> Draft:
     """Fill a template (or the subject and text given) for one customer (with its open-item statement as
     of `as_of`, made here unless given). Raises NoRecipient."""
@@ -235,6 +244,7 @@ def message_draft(
         statement=statement or statement_open_item(customer=customer, as_of=as_of),
         letterhead=letterhead,
         today=current_tenant().today(),
+        extra=extra_values,
     )
     sender, reply_to = _sender_and_reply_to(customer, letterhead)
     return Draft(
@@ -302,7 +312,11 @@ def message_create(
     if attach_statement:
         attached.append(
             documents.statement_document(
-                customer=draft.customer, as_of=as_of, period_start=period_start, user=user
+                customer=draft.customer,
+                as_of=as_of,
+                period_start=period_start,
+                user=user,
+                statement=statement,
             )
         )
     if attached:

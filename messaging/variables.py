@@ -38,6 +38,10 @@ CATALOGUE: dict[str, str] = {
     "company.address": "Your company's address",
     "company.bank_details": "Where to pay",
     "company.remittance": "The remittance note",
+    "reminder.level": "Reminders: the level reached (1, 2, ...)",
+    "reminder.name": "Reminders: the level's name, e.g. Second reminder",
+    "reminder.items": "Reminders: the items chased, as a table with the level each reaches",
+    "reminder.fee": "Reminders: the level's fee, if it has one",
 }
 
 
@@ -88,10 +92,14 @@ def _items_table(statement: Statement, *, overdue_only: bool) -> str:
                     str(line.days_overdue) if line.days_overdue else "",
                 )
             )
+    return text_table(rows, right={3, 4, 5})
+
+
+def text_table(rows: list[tuple[str, ...]], *, right: set[int]) -> str:
+    """Rows (the first one the heading) as a plain-text table, columns in `right` aligned right."""
     if len(rows) == 1:
         return "(none)"
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    right = {3, 4, 5}
     return "\n".join(
         "  ".join(
             cell.rjust(widths[i]) if i in right else cell.ljust(widths[i]) for i, cell in enumerate(row)
@@ -101,11 +109,23 @@ def _items_table(statement: Statement, *, overdue_only: bool) -> str:
 
 
 def values_for(
-    *, customer: Customer, contact: Contact | None, statement: Statement, letterhead, today: datetime.date
+    *,
+    customer: Customer,
+    contact: Contact | None,
+    statement: Statement,
+    letterhead,
+    today: datetime.date,
+    extra: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """Every variable of the catalogue, for one customer (and its open-item statement)."""
+    """Every variable of the catalogue, for one customer (and its open-item statement); `extra` fills the
+    variables of one purpose (a reminder's), which are otherwise empty."""
     controller = customer.controller
     return {
+        "reminder.level": "",
+        "reminder.name": "",
+        "reminder.items": "",
+        "reminder.fee": "",
+        **(extra or {}),
         "customer.code": customer.code,
         "customer.name": customer.name,
         "customer.address": customer.address,

@@ -251,6 +251,9 @@ class MessageView(TenantPageMixin, TemplateView):
 class TemplateForm(forms.Form):
     purpose = forms.ChoiceField(choices=Purpose.choices)
     channel = forms.ChoiceField(choices=Channel.choices)
+    name = forms.CharField(
+        max_length=100, required=False, help_text="Reminders only: the name a chasing level chooses it by"
+    )
     language = forms.CharField(max_length=10, initial="en", help_text="e.g. en, de, fr")
     subject = forms.CharField(max_length=200, required=False)
     body = forms.CharField(label="Text", widget=forms.Textarea(attrs={"rows": 14}))
@@ -286,7 +289,10 @@ class TemplateEditView(_AdminPage, TemplateView):
         template = self.template()
         if form is None:
             initial = (
-                {f: getattr(template, f) for f in ("purpose", "channel", "language", "subject", "body")}
+                {
+                    f: getattr(template, f)
+                    for f in ("purpose", "channel", "name", "language", "subject", "body")
+                }
                 if template
                 else {"language": "en", "channel": Channel.EMAIL, "purpose": Purpose.FREE}
             )
@@ -309,6 +315,7 @@ class TemplateEditView(_AdminPage, TemplateView):
                 channel=data["channel"],
                 purpose=data["purpose"],
                 language=data["language"],
+                name=data["name"],
                 subject=data["subject"],
                 body=data["body"],
                 template=self.template(),

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "interactions",
     "aging",
     "messaging",
+    "chasing",
     "audit",
     "workspace",
     "project",

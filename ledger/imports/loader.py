@@ -19,7 +19,9 @@ from django.db import connection, transaction
 
 from creditcontrol import auditing, changes, rowsecurity
 from creditcontrol.tenancy import current_tenant
+from customers.models import Branch
 
+from ..feeds import ledger_fed
 from .formats import FORMATS, Format, RowError
 from .writers import IMPORT_REASON, WRITERS, Written
 
@@ -212,7 +214,7 @@ def _import_feed(
                 result.parts[kind] = {"rows": result.rows - sum(p["rows"] for p in result.parts.values())}
             if errors:
                 raise _Rollback
-            written = Written()
+            written, fed_branches = Written(), set()
             for kind in kinds:
                 errors.file = kind
                 reporter.send(f"checking {kind} against the ledger", result.rows, 75, force=True)
@@ -242,8 +244,17 @@ def _import_feed(
                     unchanged=rows - counts.created - counts.updated,
                 )
                 written = written.merge(counts)
+                if kind == "entries":
+                    cursor.execute(
+                        f"""SELECT DISTINCT b.id FROM import_stage s JOIN {Branch._meta.db_table} b
+                            ON b.tenant_id = %s AND b.code = s.branch_code""",
+                        [tenant.pk],
+                    )
+                    fed_branches.update(row[0] for row in cursor.fetchall())
                 cursor.execute("DROP TABLE import_stage")
                 writer.cleanup()
+            if {"entries", "applications"} & set(kinds):
+                ledger_fed(branch_ids=fed_branches)
             result.created, result.updated = written.created, written.updated
             result.unchanged = result.rows - result.created - result.updated
             # One change for the whole feed, in its transaction: statistics go stale, paid to-dos close

@@ -1,0 +1,40 @@
+"""Celery tasks of chasing: a run's proposal, the making of its released reminders, and the schedule."""
+
+from celery import shared_task
+
+from creditcontrol.models import Tenant
+from creditcontrol.tenancy import tenant_context
+
+from . import services
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=30, acks_late=True)
+def propose_run(self, tenant_id: int, run_id: int) -> int:
+    with tenant_context(Tenant.objects.get(pk=tenant_id)):
+        try:
+            run = services.run_propose(run_id)
+        except Exception as error:  # a lost connection: the proposal is one transaction, made again
+            raise self.retry(exc=error) from error
+    return run.proposed
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=30, acks_late=True)
+def send_run(self, tenant_id: int, run_id: int) -> None:
+    """Make a slice of the run's released reminders, then queue the next slice."""
+    with tenant_context(Tenant.objects.get(pk=tenant_id)):
+        try:
+            more = services.run_send(run_id, limit=services.SEND_SLICE)
+        except Exception as error:
+            raise self.retry(exc=error) from error
+    if more:
+        send_run.delay(tenant_id, run_id)
+
+
+@shared_task
+def start_scheduled_runs() -> int:
+    """Every quarter of an hour (Celery beat): each tenant's run whose day and time have come."""
+    started = 0
+    for tenant in Tenant.objects.all():
+        with tenant_context(tenant):
+            started += services.run_if_scheduled() is not None
+    return started
