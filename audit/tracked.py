@@ -2,6 +2,7 @@
 hold decisions) is tracked by adding its line here; `migrate` puts its triggers on."""
 
 from aging.models import AgingBand, AgingSetup
+from chasing.models import ChasingLevel, ChasingPolicy, ChasingSetup, CustomerChasing, GroupChasing, Reminder
 from creditcontrol.models import Membership, Tenant
 from customers.models import Branch, Contact, Customer, CustomerGroup, PaymentTerms
 from interactions.models import Promise, StatusCode
@@ -18,11 +19,18 @@ track(Promise, customer="customer")
 track(LedgerEntry, customer="customer", only=["status_code"])
 # messages to customers: made, released, sent, delivered or bounced (their text is the message's own)
 track(Message, customer="customer", only=["status"])
+# chasing: who is paused, excluded or on another policy; each reminder's review (dropped, released)
+track(CustomerChasing, customer="customer")
+track(Reminder, customer="customer", only=["status", "subject", "body"])
 # setup
 track(Letterhead, ignore=["logo", "updated_at"])
 track(MessageTemplate, ignore=["updated_at"])
 track(AgingSetup, ignore=["last_nightly_run_on"])
 track(AgingBand)
+track(ChasingSetup, ignore=["last_scheduled_on"])
+track(ChasingPolicy, ignore=["updated_at"])
+track(ChasingLevel)
+track(GroupChasing)
 track(StatusCode)
 track(CustomerGroup)
 track(Branch)

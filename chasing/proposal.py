@@ -249,7 +249,11 @@ def propose(run: ChasingRun, *, customer_ids: list[int] | None = None) -> dict[s
     }
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '256MB'")
-        for statement in (ITEMS, CANDIDATES, REMINDERS, LINES):
+        cursor.execute(ITEMS.format(**T), params)
+        cursor.execute("ANALYZE chasing_item")  # a temporary table has no statistics until analysed
+        cursor.execute(CANDIDATES.format(**T), params)
+        cursor.execute("ANALYZE chasing_candidate")
+        for statement in (REMINDERS, LINES):
             cursor.execute(statement.format(**T), params)
         cursor.execute(
             f"""SELECT COUNT(*), COUNT(*) FILTER (WHERE status = 'proposed'), COUNT(*) FILTER (WHERE status = 'skipped')

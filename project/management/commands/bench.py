@@ -1,4 +1,4 @@
-"""manage.py bench [--only seed|import|audit|recalculation|pages|load|freshness|statements] [--customers N] [--entries N]: the project's benchmarks.
+"""manage.py bench [--only seed|import|audit|recalculation|pages|load|freshness|statements|chasing] [--customers N] [--entries N]: the project's benchmarks.
 
 Each part prints its figures (and, where it compares, the ratio against a bare SQL baseline measured in
 the same run). The defaults are the sizes the product promises to handle; pass smaller ones for a quick run.
@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 
 from creditcontrol.rowsecurity import owner_connection
 from project.bench.audit import run as run_audit
+from project.bench.chasing import run as run_chasing
 from project.bench.freshness import run as run_freshness
 from project.bench.imports import run as run_import
 from project.bench.load import run as run_load
@@ -18,7 +19,7 @@ from project.bench.recalculation import run as run_recalculation
 from project.bench.seed import run as run_seed
 from project.bench.statements import run as run_statements
 
-PARTS = ("seed", "import", "audit", "recalculation", "pages", "load", "freshness", "statements")
+PARTS = ("seed", "import", "audit", "recalculation", "pages", "load", "freshness", "statements", "chasing")
 
 
 class Command(BaseCommand):
@@ -64,6 +65,8 @@ class Command(BaseCommand):
                 run_load(self.stdout, customers=customers, entries=entries)
             elif part == "statements":
                 run_statements(self.stdout, statements=self.statements)
+            elif part == "chasing":
+                run_chasing(self.stdout, customers=customers, entries=entries)
             else:
                 run_freshness(self.stdout, customers=customers, entries=entries)
             self.stdout.write(f"({part}: {time.monotonic() - started:.1f} s in all)")
