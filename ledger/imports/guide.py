@@ -114,7 +114,7 @@ _ABOUT = {
 DOCUMENTS = Guide(
     kind="documents",
     title="The ERP's PDFs (ZIP)",
-    key="document_no (with document_type and customer_code when given)",
+    key="document_no",
     summary=(
         "A ZIP file of the ERP's invoices and credit memos, each PDF named by its entry's document number "
         "(SI0001001.pdf, the extension in any case; folders inside the zip are ignored), at most 10 MB each "

@@ -12,8 +12,7 @@ from creditcontrol.models import Role
 from creditcontrol.tenancy import tenant_context
 from ledger.models import DocumentType
 from ledger.services import ledger_entry_post
-from messaging import document_import
-from messaging.document_import import documents_import
+from messaging.document_import import documents_import, zips
 from messaging.documents import entry_copy
 from messaging.models import Document, DocumentKind
 from tests import factories
@@ -289,7 +288,7 @@ def test_a_zip_bomb_is_refused(tenant_a, ledger):
 
 
 def test_a_zip_over_the_total_is_refused(tenant_a, ledger, monkeypatch):
-    monkeypatch.setattr(document_import, "ZIP_MAX_UNCOMPRESSED", 90)
+    monkeypatch.setattr(zips, "ZIP_MAX_UNCOMPRESSED", 90)
     result = run(tenant_a, make_zip(THREE))
     total = sum(len(content) for _, content in THREE)
     assert messages(result) == [
@@ -462,3 +461,25 @@ def test_viewers_and_controllers_are_refused(
     upload.name = "nightly.zip"
     assert api.post("/api/t/alpha/documents/import/", {"file": upload}, format="multipart").status_code == 403
     assert api.get(job["url"]).status_code == 403
+
+
+def test_the_sample_manifest_of_the_formats_page_imports(tenant_a, ledger, make_member, client_for):
+    response = client_for(make_member(tenant_a, Role.VIEWER)).get(
+        "/t/alpha/ledger/import/formats/sample-documents.csv"
+    )
+    assert (response.status_code, response["Content-Disposition"]) == (
+        200,
+        'attachment; filename="sample-documents.csv"',
+    )
+    with tenant_context(tenant_a):
+        customer = ledger["SI1001"].customer
+        factories.invoice(customer, "SI0001001", "2025-01-15", "1200.00")
+        factories.credit_memo(customer, "SCM002001", "2025-01-20", "200.00")
+    content = make_zip(
+        [
+            ("documents.csv", response.content),
+            ("SI0001001.pdf", pdf("invoice")),
+            ("credit-memos/SCM002001.pdf", pdf("credit memo")),
+        ]
+    )
+    assert run(tenant_a, content)["detail"] == "2 documents: 2 stored, 0 replaced, 0 unchanged."

@@ -1,43 +1,27 @@
-"""The ERP's PDFs of ledger entries in bulk: a ZIP file of `<document_no>.pdf` files (folders inside it
-ignored), with a `documents.csv` manifest where numbers repeat across types or customers or the files are
-named otherwise. Checked whole first; stored all together or not at all (docs/import-formats.md).
-
-Each PDF is stored as `erp_document_store` stores one sent through the API: a new PDF of an entry replaces
-its old one, and the same PDF again (same sha256) changes nothing.
-"""
+"""Each PDF of the zip matched with its entry (by its name, or documents.csv), checked, then stored all
+together or none (`erp_document_store`: the same PDF again changes nothing, a new one replaces the old)."""
 
 import csv
 import hashlib
 import io
-import re
-import uuid
 import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
-from django.conf import settings
 from django.db import transaction
 
 from creditcontrol.errors import DomainError
-from creditcontrol.models import Tenant
 from customers.models import Customer
-from ledger.imports.jobs import job_get, job_update
 from ledger.models import DocumentType, LedgerEntry
 
-from .documents import PDF_MAGIC, erp_document_store
-from .models import DOCUMENT_MAX_BYTES, Document, DocumentKind
+from ..documents import PDF_MAGIC, erp_document_store
+from ..models import DOCUMENT_MAX_BYTES, Document, DocumentKind
+from .zips import problem, skipped, zip_open, zip_problems
 
-JOB_NAMESPACE = "document-import"
 MANIFEST = "documents.csv"
 MANIFEST_COLUMNS = ("document_no", "document_type", "customer_code", "file")
-# What a zip may unpack to in all, and how tightly one member may be packed: PDFs shrink by a few times at
-# most, a zip bomb by a thousand or more (42.zip: 4.5 PB from 42 kB). Small members are never refused.
-ZIP_MAX_UNCOMPRESSED = 500 * 1024 * 1024
-ZIP_MAX_RATIO = 100
-ZIP_RATIO_FROM_BYTES = 1024 * 1024
-ZIP_MAX_MEMBERS = 100_000
 MANIFEST_MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -88,103 +72,22 @@ class _Wanted:
     sha256: str = ""
 
 
-def _error(file: str, message: str, *, row: int | None = None, column: str = "") -> dict:
-    return {"file": file, "row": row, "column": column, "message": message}
-
-
-def _ignored(name: str) -> bool:
-    """What zip tools add by themselves: macOS resource forks and hidden files."""
-    return name.startswith("__MACOSX/") or PurePosixPath(name).name.startswith(".")
-
-
-def _escapes(name: str) -> bool:
-    return (
-        name.startswith(("/", "\\"))
-        or "\\" in name
-        or bool(re.match(r"^[A-Za-z]:", name))
-        or ".." in PurePosixPath(name).parts
-    )
-
-
-def zip_open(source) -> zipfile.ZipFile:
-    """The zip, or a DomainError when it is not one that can be read."""
-    try:
-        return zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as error:
-        message = "The file is not a readable ZIP file."
-        raise DomainError(
-            message, details=[_error("", f"{message} ({error})")], code="import_invalid"
-        ) from error
-
-
-def zip_problems(archive: zipfile.ZipFile) -> list[dict]:
-    """What is wrong with the zip as a whole, from its directory alone (nothing is unpacked): too many
-    members, too much once unpacked, a member packed like a zip bomb, a name leading outside it."""
-    members = archive.infolist()
-    if len(members) > ZIP_MAX_MEMBERS:
-        return [
-            _error("", f"The zip holds {len(members):,} files; at most {ZIP_MAX_MEMBERS:,} are accepted.")
-        ]
-    problems = []
-    total = sum(info.file_size for info in members)
-    if total > ZIP_MAX_UNCOMPRESSED:
-        problems.append(
-            _error(
-                "",
-                f"The zip holds {total:,} bytes once unpacked; at most {ZIP_MAX_UNCOMPRESSED:,} are accepted.",
-            )
-        )
-    seen = set()
-    for info in members:
-        name = info.filename
-        if _escapes(name):
-            problems.append(_error(name, "The name leads outside the zip's folder (/, \\, a drive or ..)."))
-        if name in seen:
-            problems.append(_error(name, "The name is in the zip twice."))
-        seen.add(name)
-        if info.flag_bits & 0x1:
-            problems.append(_error(name, "The file is encrypted."))
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > ZIP_RATIO_FROM_BYTES and ratio > ZIP_MAX_RATIO:
-            problems.append(
-                _error(
-                    name,
-                    f"The file is packed {ratio:,.0f} to 1 (at most {ZIP_MAX_RATIO} to 1 is accepted): "
-                    "refused as a zip bomb.",
-                )
-            )
-    return problems
-
-
-def document_import_check(source) -> None:
-    """Refuse at once, with every problem, a zip that cannot be imported whatever the ledger holds."""
-    with zip_open(source) as archive:
-        problems = zip_problems(archive)
-    if problems:
-        count = len(problems)
-        raise DomainError(
-            f"The zip has {count} error{'s' if count != 1 else ''}: nothing was stored.",
-            details=problems,
-            code="import_invalid",
-        )
-
-
 def _manifest_rows(archive: zipfile.ZipFile, info: zipfile.ZipInfo, errors: list[dict]) -> list[dict]:
     if info.file_size > MANIFEST_MAX_BYTES:
-        errors.append(_error(info.filename, f"The manifest is over {MANIFEST_MAX_BYTES:,} bytes."))
+        errors.append(problem(info.filename, f"The manifest is over {MANIFEST_MAX_BYTES:,} bytes."))
         return []
     try:
         text = archive.read(info).decode("utf-8-sig")
     except UnicodeDecodeError:
-        errors.append(_error(info.filename, "The manifest is not UTF-8 text.", row=1))
+        errors.append(problem(info.filename, "The manifest is not UTF-8 text.", row=1))
         return []
     reader = csv.reader(io.StringIO(text, newline=""))
     header = [column.strip() for column in next(reader, [])]
     for column in header:
         if column not in MANIFEST_COLUMNS:
-            errors.append(_error(info.filename, "Unknown column.", row=1, column=column))
+            errors.append(problem(info.filename, "Unknown column.", row=1, column=column))
     if "document_no" not in header:
-        errors.append(_error(info.filename, "The column is required.", row=1, column="document_no"))
+        errors.append(problem(info.filename, "The column is required.", row=1, column="document_no"))
         return []
     rows = []
     for values in reader:
@@ -216,16 +119,16 @@ def _describe(entry: LedgerEntry) -> str:
 
 def _wanted_from(archive: zipfile.ZipFile, errors: list[dict]) -> list[_Wanted]:
     """Each PDF of the zip with the document number (and type, customer) it is for."""
-    members = [info for info in archive.infolist() if not info.is_dir() and not _ignored(info.filename)]
+    members = [info for info in archive.infolist() if not info.is_dir() and not skipped(info.filename)]
     manifests = [info for info in members if PurePosixPath(info.filename).name.lower() == MANIFEST]
     pdfs = [info for info in members if PurePosixPath(info.filename).suffix.lower() == ".pdf"]
     for info in members:
         if info not in manifests and info not in pdfs:
             errors.append(
-                _error(info.filename, f"Not a PDF: the zip holds <document_no>.pdf files and {MANIFEST}.")
+                problem(info.filename, f"Not a PDF: the zip holds <document_no>.pdf files and {MANIFEST}.")
             )
     if len(manifests) > 1:
-        errors.extend(_error(info.filename, f"Only one {MANIFEST} may be in the zip.") for info in manifests)
+        errors.extend(problem(info.filename, f"Only one {MANIFEST} may be in the zip.") for info in manifests)
         return []
     wanted: list[_Wanted] = []
     named = set()
@@ -239,12 +142,12 @@ def _wanted_from(archive: zipfile.ZipFile, errors: list[dict]) -> list[_Wanted]:
                 problems.append(("document_no", "Required."))
             if row["document_type"] and row["document_type"] not in types:
                 problems.append(("document_type", f"Not a document type: {', '.join(types)}."))
-            info, problem = _member_for(row["file"] or f"{row['document_no']}.pdf", pdfs)
-            if problem and row["document_no"]:
-                problems.append(("file", problem))
+            info, missing = _member_for(row["file"] or f"{row['document_no']}.pdf", pdfs)
+            if missing and row["document_no"]:
+                problems.append(("file", missing))
             if problems:
                 errors.extend(
-                    _error(manifest.filename, message, row=number, column=column)
+                    problem(manifest.filename, message, row=number, column=column)
                     for column, message in problems
                 )
                 continue
@@ -276,7 +179,7 @@ def _match(wanted: list[_Wanted], errors: list[dict], *, manifest_name: str) -> 
         manifest_file = item.member.filename if row is None else manifest_name
         if item.customer_code and item.customer_code not in known_codes:
             errors.append(
-                _error(manifest_file, "No customer has this code.", row=row, column="customer_code")
+                problem(manifest_file, "No customer has this code.", row=row, column="customer_code")
             )
             continue
         candidates = [
@@ -292,13 +195,13 @@ def _match(wanted: list[_Wanted], errors: list[dict], *, manifest_name: str) -> 
             if item.customer_code:
                 wanted_for += f" of customer {item.customer_code}"
             errors.append(
-                _error(manifest_file, f"No ledger entry has the document number {wanted_for}.", **where)
+                problem(manifest_file, f"No ledger entry has the document number {wanted_for}.", **where)
             )
             continue
         if len(candidates) > 1:
             candidates.sort(key=lambda entry: (entry.customer.code, entry.document_type, entry.pk))
             errors.append(
-                _error(
+                problem(
                     manifest_file,
                     f"The document number {item.document_no} is on {len(candidates)} entries: "
                     f"{', '.join(_describe(entry) for entry in candidates)}; tell them apart in {MANIFEST} "
@@ -310,7 +213,7 @@ def _match(wanted: list[_Wanted], errors: list[dict], *, manifest_name: str) -> 
         entry = candidates[0]
         if entry.pk in taken:
             errors.append(
-                _error(
+                problem(
                     manifest_file,
                     f"{_describe(entry)} already has the file {taken[entry.pk].member.filename}.",
                     **where,
@@ -359,7 +262,7 @@ def documents_import(
             (
                 info.filename
                 for info in archive.infolist()
-                if PurePosixPath(info.filename).name.lower() == MANIFEST and not _ignored(info.filename)
+                if PurePosixPath(info.filename).name.lower() == MANIFEST and not skipped(info.filename)
             ),
             MANIFEST,
         )
@@ -369,9 +272,9 @@ def documents_import(
         if progress:
             progress({"phase": "checking", "percent": 0, "rows_done": 0, "rows_total": len(wanted)})
         for done, item in enumerate(wanted, start=1):
-            problem = _check_content(archive, item)
-            if problem:
-                result.errors.append(_error(item.member.filename, problem))
+            wrong = _check_content(archive, item)
+            if wrong:
+                result.errors.append(problem(item.member.filename, wrong))
             if progress and (done % 50 == 0 or done == len(wanted)):
                 progress({"phase": "checking", "percent": 50 * done // len(wanted), "rows_done": done})
         if not result.ok:
@@ -402,59 +305,3 @@ def documents_import(
                         {"phase": "storing", "percent": 50 + 50 * done // len(wanted), "rows_done": done}
                     )
     return result
-
-
-# Jobs: the zip kept on disk until its task has run, the progress in the cache (ledger.imports.jobs).
-
-
-def upload_path(*, tenant: Tenant, job_id: str) -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports" / tenant.slug / f"{job_id}-documents.zip"
-
-
-def document_job_get(*, tenant_id: int, job_id: str) -> dict | None:
-    return job_get(tenant_id=tenant_id, job_id=job_id, namespace=JOB_NAMESPACE)
-
-
-def document_job_update(*, tenant_id: int, job_id: str, **changes) -> dict:
-    return job_update(tenant_id=tenant_id, job_id=job_id, namespace=JOB_NAMESPACE, **changes)
-
-
-def document_import_start(*, tenant: Tenant, upload, user) -> str:
-    """Check the zip's directory at once (a DomainError listing every problem), keep the file and queue its
-    import once the request's transaction has committed."""
-    from .tasks import import_documents
-
-    source = getattr(upload, "file", upload)
-    source.seek(0)
-    document_import_check(source)
-    job_id = str(uuid.uuid4())
-    path = upload_path(tenant=tenant, job_id=job_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    source.seek(0)
-    with open(path, "wb") as out:
-        for chunk in iter(lambda: source.read(1024 * 1024), b""):
-            out.write(chunk)
-    file_name = getattr(upload, "name", "") or "documents.zip"
-    document_job_update(
-        tenant_id=tenant.pk,
-        job_id=job_id,
-        status="queued",
-        kind="documents",
-        file_name=file_name,
-        started_by=user.get_username() if user else "",
-        phase="queued",
-        percent=0,
-        rows_done=0,
-        rows_total=0,
-        result=None,
-    )
-    transaction.on_commit(
-        lambda: import_documents.delay(
-            tenant_id=tenant.pk,
-            path=str(path),
-            job_id=job_id,
-            file_name=file_name,
-            user_id=user.pk if user else None,
-        )
-    )
-    return job_id
