@@ -23,6 +23,7 @@ from .zips import problem, skipped, zip_open, zip_problems
 MANIFEST = "documents.csv"
 MANIFEST_COLUMNS = ("document_no", "document_type", "customer_code", "file")
 MANIFEST_MAX_BYTES = 20 * 1024 * 1024
+CHUNK = 5000  # ids or numbers per query
 
 
 @dataclass
@@ -100,12 +101,22 @@ def _manifest_rows(archive: zipfile.ZipFile, info: zipfile.ZipInfo, errors: list
     return rows
 
 
-def _member_for(name: str, pdfs: list[zipfile.ZipInfo]) -> tuple[zipfile.ZipInfo | None, str]:
+class _PdfIndex:
+    """The zip's PDFs by their path and by their file name (in any case): a manifest row finds its file
+    without a pass over every member (a nightly zip may hold tens of thousands)."""
+
+    def __init__(self, pdfs: list[zipfile.ZipInfo]):
+        self.by_path = {info.filename: info for info in pdfs}
+        self.by_name: dict[str, list[zipfile.ZipInfo]] = {}
+        for info in pdfs:
+            self.by_name.setdefault(PurePosixPath(info.filename).name.lower(), []).append(info)
+
+
+def _member_for(name: str, pdfs: _PdfIndex) -> tuple[zipfile.ZipInfo | None, str]:
     """The PDF a manifest row names: by its path in the zip, else by its file name in any folder."""
-    for info in pdfs:
-        if info.filename == name:
-            return info, ""
-    found = [info for info in pdfs if PurePosixPath(info.filename).name.lower() == name.lower()]
+    if name in pdfs.by_path:
+        return pdfs.by_path[name], ""
+    found = pdfs.by_name.get(name.lower(), [])
     if len(found) == 1:
         return found[0], ""
     if not found:
@@ -122,8 +133,9 @@ def _wanted_from(archive: zipfile.ZipFile, errors: list[dict]) -> list[_Wanted]:
     members = [info for info in archive.infolist() if not info.is_dir() and not skipped(info.filename)]
     manifests = [info for info in members if PurePosixPath(info.filename).name.lower() == MANIFEST]
     pdfs = [info for info in members if PurePosixPath(info.filename).suffix.lower() == ".pdf"]
+    known = {info.filename for info in (*manifests, *pdfs)}
     for info in members:
-        if info not in manifests and info not in pdfs:
+        if info.filename not in known:
             errors.append(
                 problem(info.filename, f"Not a PDF: the zip holds <document_no>.pdf files and {MANIFEST}.")
             )
@@ -134,6 +146,7 @@ def _wanted_from(archive: zipfile.ZipFile, errors: list[dict]) -> list[_Wanted]:
     named = set()
     if manifests:
         manifest = manifests[0]
+        index = _PdfIndex(pdfs)
         types = [choice.value for choice in DocumentType]
         for row in _manifest_rows(archive, manifest, errors):
             number = row["row"]
@@ -142,7 +155,7 @@ def _wanted_from(archive: zipfile.ZipFile, errors: list[dict]) -> list[_Wanted]:
                 problems.append(("document_no", "Required."))
             if row["document_type"] and row["document_type"] not in types:
                 problems.append(("document_type", f"Not a document type: {', '.join(types)}."))
-            info, missing = _member_for(row["file"] or f"{row['document_no']}.pdf", pdfs)
+            info, missing = _member_for(row["file"] or f"{row['document_no']}.pdf", index)
             if missing and row["document_no"]:
                 problems.append(("file", missing))
             if problems:
@@ -165,10 +178,10 @@ def _match(wanted: list[_Wanted], errors: list[dict], *, manifest_name: str) -> 
     """Find each PDF's entry among the tenant's (the scoped manager: never another tenant's)."""
     by_number: dict[str, list[LedgerEntry]] = {}
     numbers = sorted({item.document_no for item in wanted})
-    for start in range(0, len(numbers), 5000):
-        for entry in LedgerEntry.objects.filter(document_no__in=numbers[start : start + 5000]).select_related(
-            "customer"
-        ):
+    for start in range(0, len(numbers), CHUNK):
+        for entry in LedgerEntry.objects.filter(
+            document_no__in=numbers[start : start + CHUNK]
+        ).select_related("customer"):
             by_number.setdefault(entry.document_no, []).append(entry)
     codes = {item.customer_code for item in wanted if item.customer_code}
     known_codes = set(Customer.objects.filter(code__in=codes).values_list("code", flat=True))
@@ -279,11 +292,14 @@ def documents_import(
                 progress({"phase": "checking", "percent": 50 * done // len(wanted), "rows_done": done})
         if not result.ok:
             return result
-        current = dict(
-            Document.objects.filter(
-                kind=DocumentKind.ERP_DOCUMENT, entry__in=[item.entry for item in wanted]
-            ).values_list("entry_id", "sha256")
-        )
+        entry_ids = [item.entry.pk for item in wanted]
+        current = {}  # the entries' stored PDFs: entry id -> sha256
+        for start in range(0, len(entry_ids), CHUNK):
+            current.update(
+                Document.objects.filter(
+                    kind=DocumentKind.ERP_DOCUMENT, entry_id__in=entry_ids[start : start + CHUNK]
+                ).values_list("entry_id", "sha256")
+            )
         with transaction.atomic():
             for done, item in enumerate(wanted, start=1):
                 before = current.get(item.entry.pk)
