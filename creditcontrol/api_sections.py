@@ -11,7 +11,10 @@ SECTIONS = {
         "Customer ledger entries, payments and the applications that close entries.",
         ("entries", "applications"),
     ),
-    "imports": ("Loading customers and ledger entries from CSV files.", ("import",)),
+    "imports": (
+        "Loading customers and ledger entries from CSV files, and the ERP's PDFs of entries from a ZIP file.",
+        ("import", "documents"),
+    ),
     "statistics": (
         "Customer statistics, KPIs (DSO, CEI) and recalculation runs.",
         ("statistics", "kpis", "recalculations"),

@@ -8,7 +8,7 @@ from django.views.generic import TemplateView, View
 from creditcontrol.models import Role
 from creditcontrol.pages import TenantPageMixin
 
-from .imports.guide import guide, guides
+from .imports.guide import DOCUMENTS, guide, guides
 from .imports.jobs import import_job_start, job_get
 
 KIND_CHOICES = [
@@ -85,7 +85,7 @@ class ImportFormatsView(TenantPageMixin, TemplateView):
     template_name = "ledger/import_formats.html"
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "guides": guides()}
+        return {**super().get_context_data(**kwargs), "guides": [*guides(), DOCUMENTS]}
 
 
 class ImportSampleView(TenantPageMixin, View):

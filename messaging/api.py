@@ -1,13 +1,15 @@
 """The messaging API: send or queue statements and messages (one customer, a list, or a filter of
 customers: always a batch), read messages and batches, release or discard from the outbox, report a
-provider's delivery events, and put the ERP's own PDF of an entry."""
+provider's delivery events, and put the ERP's own PDF of an entry (one, or a zip of them as a job)."""
 
 import django_filters
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,9 +21,11 @@ from creditcontrol.api import TenantAPIMixin
 from creditcontrol.errors import DomainError
 from creditcontrol.exports import attachment
 from creditcontrol.models import Role
+from creditcontrol.tenancy import role_at_least
 from ledger.models import LedgerEntry
 
 from . import documents, services
+from .document_import import document_import_start, document_job_get
 from .models import Batch, Channel, Document, DocumentKind, Message, MessageStatus, Purpose
 
 
@@ -265,3 +269,67 @@ class EntryDocumentView(TenantAPIMixin, APIView):
             entry=self._entry(pk), filename=upload.name, content=upload.read(), user=request.user
         )
         return Response(DocumentRefSerializer(document).data)
+
+
+class DocumentImportJobSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.CharField(help_text="queued, running, done or failed")
+    file_name = serializers.CharField()
+    phase = serializers.CharField()
+    percent = serializers.IntegerField()
+    rows_done = serializers.IntegerField(help_text="files checked or stored so far")
+    rows_total = serializers.IntegerField(help_text="PDFs in the zip")
+    result = serializers.JSONField(
+        allow_null=True,
+        help_text="When done: ok, detail, files, stored, replaced, unchanged and errors "
+        "(each with file, row, column, message); nothing is stored when there are errors.",
+    )
+    url = serializers.CharField()
+
+
+def _job_data(request, job_id: str, job: dict) -> dict:
+    url = reverse("document-import-job-api", kwargs={"tenant_slug": request.tenant.slug, "job_id": job_id})
+    return {"id": job_id, **job, "url": url}
+
+
+class DocumentImportView(TenantAPIMixin, APIView):
+    """A zip of the ERP's PDFs (multipart `file`), imported by a background job: 202 with the job, or 400
+    listing every problem of a zip that cannot be imported (not a zip, a zip bomb, a name outside it)."""
+
+    write_role = Role.MANAGER
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            }
+        },
+        responses={202: DocumentImportJobSerializer},
+    )
+    def post(self, request):
+        upload = request.FILES.get("file")
+        if upload is None:
+            return Response(
+                {"file": ["Send the ZIP file as the multipart field file."]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        job_id = document_import_start(tenant=request.tenant, upload=upload, user=request.user)
+        job = document_job_get(tenant_id=request.tenant.pk, job_id=job_id)
+        return Response(_job_data(request, job_id, job), status=status.HTTP_202_ACCEPTED)
+
+
+class DocumentImportJobView(TenantAPIMixin, APIView):
+    """A documents import job: its progress, then its result."""
+
+    write_role = Role.MANAGER
+
+    @extend_schema(responses=DocumentImportJobSerializer)
+    def get(self, request, job_id):
+        if not role_at_least(request.membership.role, Role.MANAGER):
+            raise PermissionDenied("The imports are a manager's.")
+        job = document_job_get(tenant_id=request.tenant.pk, job_id=str(job_id))
+        if job is None:
+            raise Http404
+        return Response(_job_data(request, str(job_id), job))

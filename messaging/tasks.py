@@ -1,11 +1,19 @@
 """Celery tasks of messaging: one task per message, retried with backoff when a later attempt may help."""
 
-from celery import shared_task
+import logging
+from pathlib import Path
 
+from celery import shared_task
+from django.contrib.auth import get_user_model
+
+from creditcontrol import auditing
 from creditcontrol.models import Tenant
 from creditcontrol.tenancy import tenant_context
 
 from . import channels, services
+from .document_import import document_job_update, documents_import
+
+logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
 
@@ -46,3 +54,41 @@ def run_batch(self, tenant_id: int, batch_id: int) -> int:
     if more:
         run_batch.delay(tenant_id, batch_id)
     return batch.done
+
+
+@shared_task(name="messaging.import_documents")
+def import_documents(
+    *, tenant_id: int, path: str, job_id: str, file_name: str = "", user_id: int | None = None
+) -> dict:
+    """Import a zip of the ERP's PDFs (messaging.document_import), writing its progress where the page and
+    the API read it."""
+    tenant = Tenant.objects.get(pk=tenant_id)
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+
+    def progress(state: dict) -> None:
+        document_job_update(tenant_id=tenant_id, job_id=job_id, status="running", **state)
+
+    with tenant_context(tenant), auditing.context(source=auditing.IMPORT, job=job_id, file=file_name):
+        try:
+            with open(path, "rb") as source:
+                result = documents_import(source=source, user=user, progress=progress)
+        except Exception:
+            logger.exception("document import %s of tenant %s failed", job_id, tenant_id)
+            document_job_update(
+                tenant_id=tenant_id,
+                job_id=job_id,
+                status="failed",
+                result={
+                    "ok": False,
+                    "detail": "The import stopped unexpectedly: nothing was stored.",
+                    "errors": [],
+                },
+            )
+            raise
+        finally:
+            Path(path).unlink(missing_ok=True)
+    state = result.as_dict()
+    document_job_update(
+        tenant_id=tenant_id, job_id=job_id, status="done", phase="done", percent=100, result=state
+    )
+    return {key: state[key] for key in ("ok", "files", "stored", "replaced", "unchanged")}

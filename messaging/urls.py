@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_import
 
 urlpatterns = [
     path("customers/<int:pk>/statement/", views.StatementView.as_view(), name="customer-statement"),
@@ -12,6 +12,17 @@ urlpatterns = [
     path("messages/<int:pk>/", views.MessageView.as_view(), name="message"),
     path("messages/batches/<int:pk>/", views.BatchView.as_view(), name="message-batch"),
     path("documents/<int:pk>/", views.DocumentView.as_view(), name="document"),
+    path("documents/import/", views_import.DocumentImportView.as_view(), name="document-import"),
+    path(
+        "documents/import/<uuid:job_id>/",
+        views_import.DocumentImportJobView.as_view(),
+        name="document-import-job",
+    ),
+    path(
+        "documents/import/<uuid:job_id>/progress/",
+        views_import.DocumentImportProgressView.as_view(),
+        name="document-import-progress",
+    ),
     path("setup/templates/", views.TemplateListView.as_view(), name="message-templates"),
     path("setup/templates/new/", views.TemplateEditView.as_view(), name="message-template-new"),
     path("setup/templates/<int:pk>/", views.TemplateEditView.as_view(), name="message-template"),

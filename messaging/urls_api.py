@@ -12,5 +12,9 @@ router.register("messages", api.MessageViewSet, basename="message-api")
 urlpatterns = [
     path("messages/events/", api.MessageEventView.as_view(), name="message-events-api"),
     path("entries/<int:pk>/document/", api.EntryDocumentView.as_view(), name="entry-document-api"),
+    path("documents/import/", api.DocumentImportView.as_view(), name="document-import-api"),
+    path(
+        "documents/import/<uuid:job_id>/", api.DocumentImportJobView.as_view(), name="document-import-job-api"
+    ),
     *router.urls,
 ]

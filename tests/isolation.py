@@ -7,7 +7,9 @@ that is not listed here, and `tests/test_controller_scope.py` when a route liste
 `CONTROLLER_SCOPE` answer, so a new page or endpoint cannot skip either check.
 """
 
+import io
 import re
+import zipfile
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -147,6 +149,11 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "message-batch-api-detail": ("get", "message_batch"),
     "message-events-api": ("post", None),
     "entry-document-api": ("get", "invoice"),
+    "document-import": ("get", None),
+    "document-import-job": ("get", "document_import_job"),
+    "document-import-progress": ("get", "document_import_job"),
+    "document-import-api": ("post", None),
+    "document-import-job-api": ("get", "document_import_job"),
     "message-batch": ("get", "message_batch"),
     "customer-statement": ("get", "customer"),
     "customer-copies": ("get", "customer"),
@@ -240,6 +247,11 @@ CONTROLLER_SCOPE: dict[str, str] = {
     "message-template-new": "role",
     "message-template": "role",
     "letterhead": "role",
+    "document-import": "role",  # the ERP's PDFs import: a manager's, like the CSV import
+    "document-import-job": "role",
+    "document-import-progress": "role",
+    "document-import-api": "role",
+    "document-import-job-api": "role",
 }
 
 
@@ -256,6 +268,7 @@ def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, contro
     from interactions.services import entries_update, interaction_create, status_code_create, todo_create
     from ledger.imports.jobs import import_job_start
     from ledger.services import entries_apply
+    from messaging.document_import import document_import_start
     from messaging.documents import document_store, erp_document_store
     from messaging.models import Batch, BatchItem, DocumentKind, Message, MessageTemplate
     from messaging.services import templates_seed_defaults
@@ -278,6 +291,12 @@ def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, contro
         "customers.csv", f"code,name\n{setup_marker}-C2,{setup_marker} Two\n".encode()
     )
     job_id = import_job_start(tenant=tenant, kind="customers", upload=upload, user=None)
+    pdfs = io.BytesIO()
+    with zipfile.ZipFile(pdfs, "w") as archive:
+        archive.writestr(f"{marker}-INV.pdf", b"%PDF-1.4 " + marker.encode())
+    document_job_id = document_import_start(
+        tenant=tenant, upload=SimpleUploadedFile("documents.zip", pdfs.getvalue()), user=None
+    )
     status_code = status_code_create(code=f"{setup_marker}-SC", description=setup_marker, promised=True)
     interaction = interaction_create(
         customer=customer,
@@ -330,6 +349,7 @@ def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, contro
     return {
         "membership": membership,
         "import_job": SimpleNamespace(pk=job_id),
+        "document_import_job": SimpleNamespace(pk=document_job_id),
         # a message's key in the local mailbox (creditcontrol.sent_mail): found by key only in its tenant
         "sent_message": SimpleNamespace(pk="1795995622.M799876P17507Q1.host"),
         "recalculation_run": recalculate_all(trigger="command"),

@@ -109,6 +109,35 @@ _ABOUT = {
 }
 
 
+# The ERP's PDFs of entries come as a ZIP file, imported by messaging (which the ledger may not import):
+# their manifest's format is kept here as plain data, so the formats page shows it with the CSV files.
+DOCUMENTS = Guide(
+    kind="documents",
+    title="The ERP's PDFs (ZIP)",
+    key="document_no",
+    summary=(
+        "A ZIP file of the ERP's invoices and credit memos, each PDF named by its entry's document number "
+        "(SI0001001.pdf, the extension in any case; folders inside the zip are ignored), at most 10 MB each "
+        "and 500 MB in all. Add documents.csv, with the columns below, where a number is on several entries "
+        "(of different types or customers) or the files are named otherwise; PDFs it does not name are "
+        "matched by their file name. A new PDF of an entry replaces its old one; the same PDF changes nothing."
+    ),
+    columns=[
+        Column("document_no", "the entry's document number, as in the ledger entries file", True),
+        Column(
+            "document_type", "invoice, credit_memo, payment, refund, finance_charge_memo or reminder", False
+        ),
+        Column("customer_code", "the entry's customer", False),
+        Column("file", "the PDF's name or its path in the zip; blank: <document_no>.pdf", False),
+    ],
+    sample=(
+        "document_no,document_type,customer_code,file\n"
+        "SI0001001,invoice,C001,SI0001001.pdf\n"
+        "SCM002001,credit_memo,C001,credit-memos/SCM002001.pdf\n"
+    ),
+)
+
+
 def guides() -> list[Guide]:
     result = []
     for kind, (title, summary) in _ABOUT.items():
@@ -130,4 +159,4 @@ def guides() -> list[Guide]:
 
 
 def guide(kind: str) -> Guide | None:
-    return next((g for g in guides() if g.kind == kind), None)
+    return next((g for g in (*guides(), DOCUMENTS) if g.kind == kind), None)

@@ -16,18 +16,19 @@ from creditcontrol.models import Tenant
 JOB_TTL_SECONDS = 7 * 24 * 3600
 
 
-def _key(tenant_id: int, job_id: str) -> str:
-    return f"ledger-import:{tenant_id}:{job_id}"
+def _key(tenant_id: int, job_id: str, namespace: str) -> str:
+    return f"{namespace}:{tenant_id}:{job_id}"
 
 
-def job_get(*, tenant_id: int, job_id: str) -> dict | None:
-    return cache.get(_key(tenant_id, str(job_id)))
+def job_get(*, tenant_id: int, job_id: str, namespace: str = "ledger-import") -> dict | None:
+    """A job's state; `namespace` keeps other imports' jobs (the ERP's PDFs: messaging) apart."""
+    return cache.get(_key(tenant_id, str(job_id), namespace))
 
 
-def job_update(*, tenant_id: int, job_id: str, **changes) -> dict:
-    state = job_get(tenant_id=tenant_id, job_id=job_id) or {}
+def job_update(*, tenant_id: int, job_id: str, namespace: str = "ledger-import", **changes) -> dict:
+    state = job_get(tenant_id=tenant_id, job_id=job_id, namespace=namespace) or {}
     state.update(changes)
-    cache.set(_key(tenant_id, str(job_id)), state, JOB_TTL_SECONDS)
+    cache.set(_key(tenant_id, str(job_id), namespace), state, JOB_TTL_SECONDS)
     return state
 
 

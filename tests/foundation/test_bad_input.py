@@ -9,10 +9,12 @@ same data. All failures are collected, so one run lists every route and body tha
 until one is added (as tests/isolation.py does for the second-tenant check)."""
 
 import datetime
+import io
 import json
 import logging
 import re
 import traceback
+import zipfile
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -790,6 +792,16 @@ BASES = {
         lambda a: {"file": SimpleUploadedFile("INV1.pdf", b"%PDF-1.7 good", content_type="application/pdf")},
         "multipart",
     ),
+    ("document-import-api", "post"): (
+        None,
+        lambda a: {"file": SimpleUploadedFile("documents.zip", _pdf_zip(), content_type="application/zip")},
+        "multipart",
+    ),
+    ("document-import", "post"): (
+        None,
+        lambda a: {"file": SimpleUploadedFile("documents.zip", _pdf_zip(), content_type="application/zip")},
+        "form",
+    ),
     ("customers-contact", "post"): (None, lambda a: {"customers": [a.customer.pk]}, "form"),
     ("customer-copies", "post"): (
         "customer",
@@ -833,6 +845,15 @@ BASES = {
 }
 
 IMPORT_KINDS = ("customers", "entries", "applications")
+
+
+def _pdf_zip(members=(("INV1.pdf", b"%PDF-1.7 good"),)) -> bytes:
+    """A zip of the ERP's PDFs (messaging.document_import)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, content in members:
+            archive.writestr(name, content)
+    return out.getvalue()
 
 
 def test_every_write_route_has_a_good_body():
@@ -1026,6 +1047,11 @@ def test_no_tenant_page_answers_5xx_to_junk_posts(world):
                 for upload in _files(world):
                     sender.send(name, method, path, form={"kind": kind, "file": upload})
             sender.send(name, method, path, form={"kind": "customers", "file": "not a file"})
+        if name == "document-import":
+            for upload in _files(world):
+                sender.send(name, method, path, form={"file": upload})
+            for content in (_pdf_zip()[:40], _pdf_zip([("../x.pdf", b"%PDF-")]), _pdf_zip([("a.txt", b"x")])):
+                sender.send(name, method, path, form={"file": SimpleUploadedFile("d.zip", content)})
         if foreign_path is not None:
             sender.send(name, method, foreign_path, form=good)
 

@@ -28,7 +28,7 @@ def test_the_import_page_links_to_the_formats_page_not_to_the_code(tenant_a, mak
     assert "docs/import-formats.md" not in html
     assert 'href="/t/alpha/ledger/import/formats/" id="import-formats-link">The import formats</a>' in html
     html = client.get("/t/alpha/ledger/import/formats/").content.decode()
-    assert re.findall(r'id="format-(\w+)"', html) == ["customers", "entries", "applications"]
+    assert re.findall(r'id="format-(\w+)"', html) == ["customers", "entries", "applications", "documents"]
     rows = re.findall(
         r"<tr><td><code>(\w+)</code></td><td>(\w*)</td>",
         re.search(r'id="columns-applications".*?</table>', html, re.S).group(0),
