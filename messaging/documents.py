@@ -182,7 +182,11 @@ def erp_document_store(*, entry: LedgerEntry, filename: str, content: bytes, use
     if not content.startswith(PDF_MAGIC):
         message = "The file is not a PDF."
         raise DomainError(message, details={"file": [message]})
-    Document.objects.filter(entry=entry, kind=DocumentKind.ERP_DOCUMENT).delete()
+    # The old one goes, unless a message carried it: then it stays with the message (what was sent can
+    # still be opened), no longer the entry's.
+    replaced = Document.objects.filter(entry=entry, kind=DocumentKind.ERP_DOCUMENT)
+    replaced.filter(messages__isnull=False).update(entry=None)
+    replaced.filter(messages__isnull=True).delete()
     return document_store(
         customer=entry.customer,
         entry=entry,

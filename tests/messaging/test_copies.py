@@ -43,6 +43,32 @@ def test_the_erps_own_pdf_is_the_copy_where_it_sent_one(ledger):
         assert documents.entry_copy(entry=entry) == stored
 
 
+def test_a_pdf_replaced_after_it_was_sent_stays_with_the_message(ledger):
+    """The ERP sends a corrected PDF of INV-1 after the first went out: the entry's copy is the new one,
+    the message still carries the one it was sent with; a PDF nobody sent is simply replaced."""
+    from messaging.services import message_create, message_draft
+
+    with tenant_context(ledger.tenant):
+        entry = LedgerEntry.objects.get(document_no="INV-1")
+        first = documents.erp_document_store(entry=entry, filename="INV-1.pdf", content=b"%PDF-1.7 first")
+        draft = message_draft(
+            customer=ledger.customer, purpose="invoice_copy", as_of=ledger.tenant.today(), body="Copies"
+        )
+        message = message_create(
+            draft=draft,
+            send_now=False,
+            as_of=ledger.tenant.today(),
+            attach_statement=False,
+            extra_documents=[first],
+        )
+        second = documents.erp_document_store(entry=entry, filename="INV-1.pdf", content=b"%PDF-1.7 second")
+        assert documents.entry_copy(entry=entry) == second
+        assert [bytes(d.content) for d in message.documents.all()] == [b"%PDF-1.7 first"]
+        third = documents.erp_document_store(entry=entry, filename="INV-1.pdf", content=b"%PDF-1.7 third")
+        assert documents.entry_copy(entry=entry) == third
+        assert not type(second).objects.filter(pk=second.pk).exists()
+
+
 def test_the_ledgers_ticked_entries_go_as_copies(
     ledger, make_member, client, mail_server, django_capture_on_commit_callbacks
 ):
