@@ -16,8 +16,9 @@ from creditcontrol.errors import DomainError
 from creditcontrol.tenancy import current_tenant
 from customers.models import Customer, CustomerGroup
 from customers.services import customer_update
-from interactions.models import ToDoKind
+from interactions.models import PromiseEntry, PromiseStatus, ToDoKind
 from interactions.services.todos import todo_create
+from ledger.models import LedgerEntry
 from messaging.models import Channel, Purpose
 from messaging.services import NoRecipient, message_create, message_draft, template_for, template_save
 from messaging.services import _language as customer_language
@@ -463,19 +464,55 @@ def run_send(run_id: int, *, limit: int | None = None) -> bool:
     return False
 
 
-def _items_text(lines: list[ReminderLine], currency: str) -> str:
+def _items_text(reminder: Reminder, lines: list[ReminderLine], as_of: datetime.date) -> str:
+    """Every open item of the reminder's customer and currency, oldest due first: the level each chased
+    item reaches now, the level an item reached before, why one is left out, the ones not yet due, and
+    the credits netted against them."""
+    chased = {line.entry_id: line.level for line in lines}
+    entries = list(
+        LedgerEntry.objects.filter(
+            customer=reminder.customer,
+            currency_code=reminder.currency_code,
+            is_open=True,
+            posting_date__lte=as_of,
+        )
+        .select_related("status_code")
+        .order_by("due_date", "id")
+    )
+    ids = [entry.pk for entry in entries]
+    reached = {row.entry_id: row for row in EntryChasing.objects.filter(entry_id__in=ids)}
+    promised = dict(
+        PromiseEntry.objects.filter(entry_id__in=ids, promise__status=PromiseStatus.PENDING)
+        .order_by("promise__promised_payment_date")
+        .values_list("entry_id", "promise__promised_payment_date")
+    )
     rows = [("Document", "Due", "Remaining", "Days overdue", "Reminder")]
-    for line in sorted(lines, key=lambda line: (line.entry.due_date, line.entry_id)):
+    for entry in entries:
+        days = (as_of - entry.due_date).days
+        if entry.remaining_amount < 0:
+            note = "credit, netted"
+        elif entry.pk in chased:
+            note = f"level {chased[entry.pk]}"
+        elif entry.status_code_id and entry.status_code.exclude_from_chasing:
+            note = f"{entry.status_code.code}: not chased"
+        elif entry.pk in promised:
+            note = f"promised for {day(promised[entry.pk])}"
+        elif days <= 0:
+            note = "not yet due"
+        elif entry.pk in reached:
+            note = f"level {reached[entry.pk].level} on {day(reached[entry.pk].reminded_on)}"
+        else:
+            note = ""
         rows.append(
             (
-                line.entry.document_no,
-                day(line.entry.due_date),
-                money(line.entry.remaining_amount, currency),
-                str(line.days_overdue),
-                str(line.level),
+                entry.document_no,
+                day(entry.due_date),
+                money(entry.remaining_amount, reminder.currency_code),
+                str(days) if days > 0 and entry.remaining_amount > 0 else "",
+                note,
             )
         )
-    return text_table(rows, right={2, 3, 4})
+    return text_table(rows, right={2, 3})
 
 
 def _reminder_send(run: ChasingRun, reminder: Reminder) -> None:
@@ -504,7 +541,7 @@ def _reminder_send(run: ChasingRun, reminder: Reminder) -> None:
     extra = {
         "reminder.level": str(level.number),
         "reminder.name": level.name,
-        "reminder.items": _items_text(lines, reminder.currency_code),
+        "reminder.items": _items_text(reminder, lines, run.as_of),
         "reminder.fee": money(level.fee_lcy, current_tenant().local_currency) if level.fee_lcy else "",
     }
     try:

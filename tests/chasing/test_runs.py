@@ -93,6 +93,7 @@ def test_a_sent_reminder_lists_its_items_with_their_levels_and_is_on_the_timelin
     tenant, customer, invoice = one
     with tenant_context(tenant):
         factories.invoice(customer, "INV-2", "2026-05-30", "40.00")  # due 06-29: not yet due
+        factories.credit_memo(customer, "CN-1", "2026-06-05", "25.00")  # unapplied: netted
         run = run_propose(run_start(as_of=D("2026-06-10")).pk)
         reminders_release(run=run)
         run_send(run.pk)
@@ -105,9 +106,11 @@ def test_a_sent_reminder_lists_its_items_with_their_levels_and_is_on_the_timelin
         )
         assert "INV-1" in message.body and "600.00 GBP" in message.body
         table = message.body.split("are now due:\n\n")[1].split("\n\n")[0].splitlines()
-        assert [line.split() for line in table] == [
-            ["Document", "Due", "Remaining", "Days", "overdue", "Reminder"],
-            ["INV-1", "01/06/2026", "600.00", "GBP", "9", "1"],
+        assert table == [
+            "Document  Due          Remaining  Days overdue  Reminder",
+            "INV-1     01/06/2026  600.00 GBP             9  level 1",
+            "CN-1      05/06/2026  -25.00 GBP                credit, netted",
+            "INV-2     29/06/2026   40.00 GBP                not yet due",
         ]
         assert [d.filename for d in message.documents.all()] == ["statement-C100-2026-06-10.pdf"]
 
