@@ -5,7 +5,7 @@ from celery import shared_task
 from creditcontrol.models import Tenant
 from creditcontrol.tenancy import tenant_context
 
-from . import channels, services
+from . import channels, print_runs, services
 
 MAX_ATTEMPTS = 6
 
@@ -46,3 +46,10 @@ def run_batch(self, tenant_id: int, batch_id: int) -> int:
     if more:
         run_batch.delay(tenant_id, batch_id)
     return batch.done
+
+
+@shared_task
+def make_print_run(tenant_id: int, run_id: int) -> str:
+    """A print run's PDF: its letters rendered and marked sent in one transaction, or the run failed."""
+    with tenant_context(Tenant.objects.get(pk=tenant_id)):
+        return print_runs.print_run_make(run_id).status
