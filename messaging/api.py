@@ -64,6 +64,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "attempts",
             "internet_message_id",
             "interaction",
+            "print_run",
             "documents",
             "created_at",
             "released_at",
