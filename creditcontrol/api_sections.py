@@ -24,7 +24,7 @@ SECTIONS = {
         ("interactions", "todos", "promises"),
     ),
     "messages": (
-        "Statements and messages to customers: batches, the outbox, delivery events.",
+        "Statements and messages to customers: batches, the outbox, delivery events, letters' print runs.",
         ("messages",),
     ),
     "audit": ("The audit log: every change to what matters, who or what made it, and why.", ("audit",)),

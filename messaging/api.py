@@ -6,7 +6,7 @@ import django_filters
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -24,9 +24,10 @@ from creditcontrol.models import Role
 from creditcontrol.tenancy import role_at_least
 from ledger.models import LedgerEntry
 
-from . import documents, services
+from . import documents, print_runs, selectors, services
 from .document_import import document_import_start, document_job_get
-from .models import Batch, Channel, Document, DocumentKind, Message, MessageStatus, Purpose
+from .models import Batch, Channel, Document, DocumentKind, Message, MessageStatus, PrintRun, Purpose
+from .views import print_run_pdf_response
 
 
 class MessageFilter(django_filters.FilterSet):
@@ -67,6 +68,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "attempts",
             "internet_message_id",
             "interaction",
+            "print_run",
             "documents",
             "created_at",
             "released_at",
@@ -202,6 +204,59 @@ class BatchViewSet(TenantAPIMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMod
         from customers.models import Customer
 
         return Customer.objects.filter(pk__in=ids).values_list("pk", flat=True)
+
+
+class PrintRunLetterSerializer(serializers.Serializer):
+    message = serializers.IntegerField(source="pk")
+    customer = serializers.IntegerField(source="customer_id")
+    customer_code = serializers.CharField(source="customer.code")
+    customer_name = serializers.CharField(source="customer.name")
+    address = serializers.CharField(source="customer.address")
+    recipient = serializers.CharField()
+    subject = serializers.CharField()
+    message_status = serializers.CharField(source="status")
+
+
+class PrintRunSerializer(serializers.ModelSerializer):
+    letters = serializers.SerializerMethodField()
+    done = serializers.SerializerMethodField(help_text="Letters rendered so far (all of them once finished)")
+
+    class Meta:
+        model = PrintRun
+        fields = [
+            "id", "status", "status_reason", "count", "done", "pages", "created_at", "finished_at", "letters",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(PrintRunLetterSerializer(many=True))
+    def get_letters(self, run):
+        letters = run.letters.select_related("customer").order_by(*print_runs.LETTER_ORDER)
+        return PrintRunLetterSerializer(letters, many=True).data
+
+    def get_done(self, run) -> int:
+        return print_runs.print_run_progress(run)
+
+
+class PrintRunViewSet(TenantAPIMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Print runs: POST takes every queued letter no run holds into a new run (a worker makes their PDF and
+    marks them sent; 400 "No letters are waiting to be printed." when none waits); GET follows it; `pdf/`
+    downloads the finished run's PDF."""
+
+    serializer_class = PrintRunSerializer
+
+    def tenant_queryset(self):
+        return selectors.print_runs()
+
+    @extend_schema(request=None, responses={201: PrintRunSerializer})
+    def create(self, request, *args, **kwargs):
+        run = print_runs.print_run_start(user=request.user)
+        return Response(PrintRunSerializer(self.tenant_queryset().get(pk=run.pk)).data, status=201)
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, pk=None):
+        """The finished run's PDF (a 404 while it runs or when it failed)."""
+        return print_run_pdf_response(self.get_object())
 
 
 class EventSerializer(serializers.Serializer):

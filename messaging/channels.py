@@ -1,7 +1,8 @@
 """How a message leaves: one function per channel, each raising `TryAgain` for what a later attempt may
 get through (a server down, a 4xx answer) and `Undeliverable` for what no attempt will (a refused address,
 a 5xx answer, a message too big). E-mail goes through Django's mail framework (EMAIL_URL names the server);
-an SMS through the backend SMS_BACKEND names; a letter is a PDF for the print run.
+an SMS through the backend SMS_BACKEND names. A letter has no channel here: it waits queued for the print
+run (`messaging.print_runs`), which prints it and marks it sent.
 """
 
 import smtplib
@@ -88,13 +89,7 @@ def sms_send(message: Message) -> None:
     backend.send(message.recipient, message.body)
 
 
-def letter_send(message: Message) -> None:
-    """A letter is sent when it is in the print run: its PDF is already attached, nothing else to do."""
-    if not message.documents.exists():
-        raise Undeliverable("A letter needs its document to print.")
-
-
-SENDERS = {Channel.EMAIL: email_send, Channel.SMS: sms_send, Channel.LETTER: letter_send}
+SENDERS = {Channel.EMAIL: email_send, Channel.SMS: sms_send}
 
 
 def send(message: Message) -> None:

@@ -1,5 +1,6 @@
 """Documents as PDF: statements of account (open item or activity) on the tenant's letterhead, stored as
-`Document` rows; and the ERP's own PDF of an entry, checked and stored the same way.
+`Document` rows; the ERP's own PDF of an entry, checked and stored the same way; and a print run's letters
+combined into one PDF (each letter's cover page and its documents, each letter on odd pages).
 
 Rendering is WeasyPrint's. A page request renders at most one document (a preview or a download); every
 batch renders in Celery workers (`messaging.tasks`).
@@ -9,6 +10,8 @@ import base64
 import datetime
 import functools
 import hashlib
+import io
+from collections.abc import Callable, Iterable
 
 from django.template.loader import render_to_string
 
@@ -17,7 +20,7 @@ from creditcontrol.tenancy import current_tenant
 from customers.models import Customer
 from ledger.models import LedgerEntry
 
-from .models import DOCUMENT_MAX_BYTES, Document, DocumentKind, Letterhead
+from .models import DOCUMENT_MAX_BYTES, Document, DocumentKind, Letterhead, Message
 from .statements import Statement, statement_activity, statement_open_item
 
 PDF_MAGIC = b"%PDF-"
@@ -195,3 +198,76 @@ def erp_document_store(*, entry: LedgerEntry, filename: str, content: bytes, use
         content=content,
         user=user,
     )
+
+
+# --- letters -------------------------------------------------------------------------------------------
+
+# A blank page where one is needed to start the next letter on an odd page: A4 in points.
+A4_POINTS = (595.28, 841.89)
+
+
+def letter_html(letter: Message, *, letterhead: Letterhead, date: datetime.date) -> str:
+    """A letter's cover page: the letterhead, the address placed for a DL or C5 envelope's left window,
+    the date, the subject and the text."""
+    return render_to_string(
+        "messaging/letter_pdf.html",
+        {
+            "letter": letter,
+            "customer": letter.customer,
+            "contact": letter.contact,
+            "letterhead": letterhead,
+            "company_name": letterhead.company_name or current_tenant().name,
+            "return_address": ", ".join(
+                line.strip() for line in letterhead.address.splitlines() if line.strip()
+            ),
+            "logo": logo_data_uri(letterhead),
+            "date": date,
+        },
+    )
+
+
+def _readable(letter: Message, document: Document):
+    """A letter's document as pages to print; DomainError naming the letter when it is missing or no PDF."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    content = bytes(document.content or b"")
+    problem = f"The letter to {letter.recipient} (customer {letter.customer.code}): its document {document.filename}"
+    if not content:
+        raise DomainError(f"{problem} is missing.", code="document_missing")
+    try:
+        reader = PdfReader(io.BytesIO(content), strict=False)
+        if content.startswith(PDF_MAGIC) and len(reader.pages):
+            return reader
+    except (PyPdfError, ValueError, KeyError) as error:
+        raise DomainError(f"{problem} is not a readable PDF: {error}", code="document_unreadable") from error
+    raise DomainError(f"{problem} is not a readable PDF.", code="document_unreadable")
+
+
+def letters_pdf(
+    letters: Iterable[Message], *, date: datetime.date, progress: Callable[[int], None] | None = None
+) -> tuple[bytes, int]:
+    """The letters as one PDF, in the order given: each its cover page, then its documents (the statement,
+    the copies), then a blank page where the letter ended on an odd one, so that printed on both sides no
+    sheet carries two customers. Returns the PDF and its page count. Raises DomainError naming the letter
+    whose document is missing or not a PDF."""
+    from pypdf import PdfReader, PdfWriter
+
+    letterhead = letterhead_get()
+    writer = PdfWriter()
+    for done, letter in enumerate(letters, start=1):
+        readers = [
+            PdfReader(io.BytesIO(pdf_from_html(letter_html(letter, letterhead=letterhead, date=date))))
+        ]
+        for document in sorted(letter.documents.all(), key=lambda d: d.pk):
+            readers.append(_readable(letter, document))
+        for reader in readers:
+            for page in reader.pages:
+                writer.add_page(page)
+        if len(writer.pages) % 2:
+            writer.add_blank_page(*A4_POINTS)
+        if progress is not None:
+            progress(done)
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue(), len(writer.pages)

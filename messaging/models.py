@@ -171,6 +171,10 @@ class Message(TenantOwned):
     )
     sent_at = models.DateTimeField(null=True, blank=True)
     status_at = models.DateTimeField(null=True, blank=True)
+    # A letter's print run: set when a run takes it (still queued), kept once the run has printed it.
+    print_run = models.ForeignKey(
+        "PrintRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="letters"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -181,6 +185,39 @@ class Message(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} to {self.recipient}: {self.subject}"
+
+
+class PrintRunStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    FINISHED = "finished", "Finished"
+    FAILED = "failed", "Failed"
+
+
+class PrintRun(TenantOwned):
+    """The queued letters as one print-ready PDF: per letter a cover page on the letterhead (the address
+    placed for a window envelope) and its documents, each letter starting on an odd page (duplex printing
+    never puts two customers on one sheet). Made by a worker in one transaction: all letters or none."""
+
+    # A controller who works only their own customers sees the runs they made, which hold only the letters
+    # they could see (messaging.services.print_run_start).
+    controller_scope = "created_by"
+
+    status = models.CharField(max_length=10, choices=PrintRunStatus.choices, default=PrintRunStatus.RUNNING)
+    status_reason = models.CharField(max_length=500, blank=True)
+    count = models.PositiveIntegerField(default=0, help_text="Letters in the run")
+    pages = models.PositiveIntegerField(default=0, help_text="Pages of the PDF, blank pages included")
+    pdf = models.BinaryField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Print run {self.pk}"
 
 
 class BatchStatus(models.TextChoices):

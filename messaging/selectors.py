@@ -6,7 +6,7 @@ from django.urls import reverse
 from creditcontrol.tenancy import current_tenant
 from creditcontrol.timeline import TimelineNote
 
-from .models import Message, MessageStatus
+from .models import Message, MessageStatus, PrintRun
 
 
 def messages(*, status: str | None = None):
@@ -17,6 +17,11 @@ def messages(*, status: str | None = None):
 def message_counts() -> dict[str, int]:
     counts = dict(Message.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     return {status: counts.get(status, 0) for status in MessageStatus.values}
+
+
+def print_runs():
+    """Print runs, newest first, without their PDFs' bytes (read only to download)."""
+    return PrintRun.objects.select_related("created_by").defer("pdf")
 
 
 def customer_messages(*, customer):

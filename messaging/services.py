@@ -8,6 +8,9 @@ from the outbox. The delivery is idempotent: the task takes the message only whi
 it *sending* in its own transaction before it talks to the server, and puts it back to *queued* only when
 the server said no in a way worth another try. A task retried after a crash finds *sending* and sends
 nothing; such a message is failed by `messages_fail_stuck` with "outcome unknown", never sent twice.
+
+A letter has no task: released, it waits *queued* until a print run (`messaging.print_runs`) takes it,
+prints it and marks it *sent*, all in one transaction.
 """
 
 import datetime
@@ -332,6 +335,8 @@ def _domain() -> str:
 
 
 def _deliver_after_commit(message: Message) -> None:
+    if message.channel == Channel.LETTER:  # waits queued for the print run
+        return
     from .tasks import deliver_message
 
     tenant_id, message_id = message.tenant_id, message.pk
@@ -369,10 +374,11 @@ def message_discard(*, message: Message, user=None) -> Message:
 
 
 def _take(message_id: int) -> Message | None:
-    """Mark a queued message *sending* (committed before anything is sent); None when it is not queued."""
+    """Mark a queued message *sending* (committed before anything is sent); None when it is not queued, or
+    is a letter (the print run's, never a task's)."""
     with transaction.atomic():
         message = Message.objects.select_for_update().filter(pk=message_id).first()
-        if message is None or message.status != MessageStatus.QUEUED:
+        if message is None or message.status != MessageStatus.QUEUED or message.channel == Channel.LETTER:
             return None
         message.status, message.status_at = MessageStatus.SENDING, timezone.now()
         message.attempts += 1

@@ -10,7 +10,7 @@ from creditcontrol import auditing
 from creditcontrol.models import Tenant
 from creditcontrol.tenancy import tenant_context
 
-from . import channels, services
+from . import channels, print_runs, services
 from .document_import import document_job_update, documents_import
 
 logger = logging.getLogger(__name__)
@@ -92,3 +92,10 @@ def import_documents(
         tenant_id=tenant_id, job_id=job_id, status="done", phase="done", percent=100, result=state
     )
     return {key: state[key] for key in ("ok", "files", "stored", "replaced", "unchanged")}
+
+
+@shared_task
+def make_print_run(tenant_id: int, run_id: int) -> str:
+    """A print run's PDF: its letters rendered and marked sent in one transaction, or the run failed."""
+    with tenant_context(Tenant.objects.get(pk=tenant_id)):
+        return print_runs.print_run_make(run_id).status

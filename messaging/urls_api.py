@@ -7,6 +7,7 @@ from . import api
 
 router = SimpleRouter()
 router.register("messages/batches", api.BatchViewSet, basename="message-batch-api")
+router.register("messages/print-runs", api.PrintRunViewSet, basename="print-run-api")
 router.register("messages", api.MessageViewSet, basename="message-api")
 
 urlpatterns = [

@@ -6,7 +6,7 @@ import datetime
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 from django.views.generic import TemplateView
@@ -19,8 +19,8 @@ from creditcontrol.pages import TenantPageMixin, form_add_domain_error
 from customers.models import Customer
 from ledger.models import LedgerEntry
 
-from . import documents, selectors, services
-from .models import Batch, Channel, Document, Message, MessageStatus, MessageTemplate, Purpose
+from . import documents, print_runs, selectors, services
+from .models import Batch, Channel, Document, Message, MessageStatus, MessageTemplate, PrintRun, Purpose
 from .variables import CATALOGUE
 
 KINDS = [("open_item", "Open items as of a date"), ("activity", "Activity in a period")]
@@ -199,6 +199,7 @@ class OutboxView(TenantPageMixin, TemplateView):
             page=Paginator(queryset, 50).get_page(self.request.GET.get("page")),
             query=f"status={status}" + (f"&customer={customer}" if customer.isdigit() else ""),
             can_write=self.can(Role.CONTROLLER),
+            letters_to_print=print_runs.letters_to_print().count(),
         )
         return context
 
@@ -417,6 +418,65 @@ class BatchView(TenantPageMixin, TemplateView):
         items = batch.items.select_related("customer", "message").order_by("position")
         context.update(batch=batch, items=items, skipped=sum(1 for i in items if i.skipped))
         return context
+
+
+class PrintRunListView(TenantPageMixin, TemplateView):
+    """The print runs, newest first; POST makes one of the queued letters (the Messages page's button)."""
+
+    template_name = "messaging/print_runs.html"
+
+    def get_context_data(self, problem=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            runs=Paginator(selectors.print_runs(), 50).get_page(self.request.GET.get("page")),
+            letters_to_print=print_runs.letters_to_print().count(),
+            can_write=self.can(Role.CONTROLLER),
+            problem=problem,
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        try:
+            run = print_runs.print_run_start(user=request.user)
+        except DomainError as error:
+            return self.render_to_response(self.get_context_data(problem=error.message), status=400)
+        messages.success(request, f"Print run of {run.count} letter{'s' if run.count != 1 else ''} started.")
+        return redirect("print-run", tenant_slug=self.tenant.slug, pk=run.pk)
+
+
+class PrintRunView(TenantPageMixin, TemplateView):
+    """A print run's letters (customer, address), its progress while the worker renders (the section asks
+    for itself again every second), the reason it failed, or its PDF to download."""
+
+    def get_template_names(self):
+        return ["messaging/_print_run.html" if self.request.htmx else "messaging/print_run.html"]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        run = get_object_or_404(selectors.print_runs(), pk=self.kwargs["pk"])
+        letters = run.letters.select_related("customer", "contact").order_by(*print_runs.LETTER_ORDER)
+        done = print_runs.print_run_progress(run)
+        context.update(
+            run=run,
+            letters=letters,
+            done=done,
+            percent=100 if not run.count else int(done * 100 / run.count),
+        )
+        return context
+
+
+class PrintRunPdfView(TenantPageMixin, View):
+    def get(self, request, *args, **kwargs):
+        return print_run_pdf_response(get_object_or_404(selectors.print_runs(), pk=kwargs["pk"]))
+
+
+def print_run_pdf_response(run: PrintRun) -> HttpResponse:
+    """A finished run's PDF (for the page and the API); a run without one is a 404, as a missing run."""
+    if not run.pdf:
+        raise Http404("The print run has no PDF.")
+    response = HttpResponse(bytes(run.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = attachment(f"print-run-{run.pk}-{run.created_at:%Y-%m-%d}.pdf")
+    return response
 
 
 class CopiesForm(forms.Form):

@@ -147,6 +147,9 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "message-api-discard": ("post", "message"),
     "message-batch-api-list": ("get", None),
     "message-batch-api-detail": ("get", "message_batch"),
+    "print-run-api-list": ("get", None),
+    "print-run-api-detail": ("get", "print_run"),
+    "print-run-api-pdf": ("get", "print_run"),
     "message-events-api": ("post", None),
     "entry-document-api": ("get", "invoice"),
     "document-import": ("get", None),
@@ -155,6 +158,9 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "document-import-api": ("post", None),
     "document-import-job-api": ("get", "document_import_job"),
     "message-batch": ("get", "message_batch"),
+    "print-runs": ("get", None),
+    "print-run": ("get", "print_run"),
+    "print-run-pdf": ("get", "print_run"),
     "customer-statement": ("get", "customer"),
     "customer-copies": ("get", "customer"),
     "customer-statement-pdf": ("get", "customer"),
@@ -270,7 +276,7 @@ def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, contro
     from ledger.services import entries_apply
     from messaging.document_import import document_import_start
     from messaging.documents import document_store, erp_document_store
-    from messaging.models import Batch, BatchItem, DocumentKind, Message, MessageTemplate
+    from messaging.models import Batch, BatchItem, DocumentKind, Message, MessageTemplate, PrintRun
     from messaging.services import templates_seed_defaults
     from tests import factories
     from tests.factories import D
@@ -342,6 +348,21 @@ def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, contro
     BatchItem.objects.create(
         batch=message_batch, customer=customer, position=0, skipped=marker, processed=True
     )
+    # a finished print run (made by the controller, holding the customer's letter)
+    print_run = PrintRun.objects.create(
+        status="finished", count=1, pages=2, pdf=b"%PDF-1.4 " + marker.encode(), created_by=controller
+    )
+    Message.objects.create(
+        customer=customer,
+        channel="letter",
+        purpose="free",
+        recipient=f"{marker} Customer",
+        subject=f"{marker} letter",
+        body=marker,
+        status="sent",
+        print_run=print_run,
+        internet_message_id=f"<{marker}-letter@example.com>",
+    )
     member = controller or get_user_model().objects.get_or_create(username=f"member-of-{tenant.slug}")[0]
     membership, _ = Membership.objects.get_or_create(
         tenant=tenant, user=member, defaults={"role": Role.VIEWER}
@@ -369,4 +390,5 @@ def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, contro
         "message": message,
         "message_template": message_template,
         "message_batch": message_batch,
+        "print_run": print_run,
     }

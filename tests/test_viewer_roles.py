@@ -42,3 +42,10 @@ def test_a_viewer_may_set_their_own_work_date(tenant_a, make_member, client, api
     assert response.status_code == 302
     answer = api_for(viewer).put(f"/api/t/{tenant_a.slug}/me/work-date/", {"work_date": None}, format="json")
     assert (answer.status_code, answer.json()["work_date"]) == (200, None)
+
+
+def test_a_viewer_cannot_make_a_print_run(tenant_a, make_member, client, api_for):
+    viewer = make_member(tenant_a, Role.VIEWER)
+    client.force_login(viewer)
+    assert client.post(f"/t/{tenant_a.slug}/messages/print-runs/", {}).status_code == 403
+    assert api_for(viewer).post(f"/api/t/{tenant_a.slug}/messages/print-runs/").status_code == 403

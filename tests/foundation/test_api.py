@@ -54,6 +54,8 @@ def test_the_schema_describes_the_tenant_prefix_and_sections_the_endpoints(clien
         tags("messages/")
         == tags("messages/batches/", "post")
         == tags("messages/events/", "post")
+        == tags("messages/print-runs/", "post")
+        == tags("messages/print-runs/{id}/pdf/")
         == ["messages"]
     )
     assert tags("entries/{id}/document/", "put") == ["ledger"]

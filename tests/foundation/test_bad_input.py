@@ -244,6 +244,15 @@ def world(tenant_a, tenant_b, make_member):
             body="Dear Pat",
             internet_message_id="<bad-input@example.com>",
         )
+        Message.objects.create(  # a letter waiting for the print run
+            customer=customer,
+            channel="letter",
+            purpose="free",
+            recipient="Crown Fabrics Ltd",
+            body="Dear Sirs",
+            status="queued",
+            internet_message_id="<bad-input-letter@example.com>",
+        )
         message_template = MessageTemplate.objects.get(purpose="free", channel="email", language="en")
         a = SimpleNamespace(
             spare_branch=spare_branch,
@@ -782,6 +791,8 @@ BASES = {
         lambda a: {"customers": [a.customer.pk], "purpose": "free", "body": "Hello", "send": "queue"},
         "json",
     ),
+    ("print-run-api-list", "post"): (None, lambda a: {}, "json"),
+    ("print-runs", "post"): (None, lambda a: {}, "form"),
     ("message-events-api", "post"): (
         None,
         lambda a: {"message_id": "<bad-input@example.com>", "event": "delivered"},
