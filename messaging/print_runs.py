@@ -9,6 +9,7 @@ document missing), nothing at all: the run is *failed* with the reason and its l
 next run again.
 """
 
+import datetime
 import logging
 
 from django.core.cache import cache
@@ -114,3 +115,32 @@ def print_run_make(run_id: int) -> PrintRun:
         run.status, run.status_reason, run.finished_at = PrintRunStatus.FAILED, reason[:500], timezone.now()
         run.save(update_fields=["status", "status_reason", "finished_at"])
     return run
+
+
+# A run not taken up by a worker this long after it started is taken for lost (its worker died, or the
+# task was lost with the broker).
+STUCK_AFTER = datetime.timedelta(minutes=30)
+STUCK_REASON = "The worker stopped before the PDF was made: its letters are queued for the next run."
+
+
+def print_runs_fail_stuck(*, now: datetime.datetime | None = None) -> int:
+    """Runs a dead worker left *running*: failed, their letters free for the next run. A run a live worker
+    is rendering holds its row locked for the whole of it, and is skipped."""
+    cutoff = (now or timezone.now()) - STUCK_AFTER
+    failed = 0
+    with transaction.atomic():
+        stuck = list(
+            PrintRun.objects.select_for_update(skip_locked=True).filter(
+                status=PrintRunStatus.RUNNING, created_at__lt=cutoff
+            )
+        )
+        for run in stuck:
+            Message.objects.filter(print_run=run, status=MessageStatus.QUEUED).update(print_run=None)
+            run.status, run.status_reason, run.finished_at = (
+                PrintRunStatus.FAILED,
+                STUCK_REASON,
+                timezone.now(),
+            )
+            run.save(update_fields=["status", "status_reason", "finished_at"])
+            failed += 1
+    return failed

@@ -34,11 +34,12 @@ def deliver_message(self, tenant_id: int, message_id: int) -> str:
 
 @shared_task
 def fail_stuck_messages() -> int:
-    """Every quarter of an hour (creditcontrol/celery.py): messages a dead worker left *sending*."""
+    """Every quarter of an hour (creditcontrol/celery.py): messages a dead worker left *sending*, and print
+    runs it left *running*."""
     failed = 0
     for tenant in Tenant.objects.all():
         with tenant_context(tenant):
-            failed += services.messages_fail_stuck()
+            failed += services.messages_fail_stuck() + print_runs.print_runs_fail_stuck()
     return failed
 
 

@@ -330,3 +330,22 @@ def test_a_running_run_shows_its_progress_and_has_no_pdf_yet(letters, make_membe
     assert api_for(controller).get(f"/api/t/alpha/messages/print-runs/{run.pk}/pdf/").status_code == 404
     with tenant_context(tenant):
         cache.delete(print_runs._progress_key(run.pk))
+
+
+def test_a_run_whose_worker_died_is_failed_and_frees_its_letters(letters):
+    """Started, never rendered (the worker died): 30 minutes on, the sweep fails it; the letters wait
+    for the next run. A run younger than that is left alone."""
+    import datetime
+
+    from django.utils import timezone
+
+    from messaging.print_runs import STUCK_REASON, print_runs_fail_stuck
+
+    with tenant_context(letters["tenant"]):
+        run = print_run_start()
+        assert print_runs_fail_stuck(now=timezone.now() + datetime.timedelta(minutes=29)) == 0
+        assert print_runs_fail_stuck(now=timezone.now() + datetime.timedelta(minutes=31)) == 1
+        run.refresh_from_db()
+        assert (run.status, run.status_reason) == ("failed", STUCK_REASON)
+        assert print_runs.letters_to_print().count() == 2
+        assert print_run_start().count == 2
