@@ -3,7 +3,7 @@ customers: always a batch), read messages and batches, release or discard from t
 provider's delivery events (with a manager's API token, or signed with the tenant's secret), and put the ERP's
 own PDF of an entry."""
 
-import json
+import io
 
 import django_filters
 from django.http import HttpResponse
@@ -23,6 +23,7 @@ from creditcontrol.api import TenantAPIMixin
 from creditcontrol.errors import DomainError
 from creditcontrol.exports import attachment
 from creditcontrol.models import Role, Tenant
+from creditcontrol.parsers import JSONParser
 from creditcontrol.tenancy import tenant_context
 from ledger.models import LedgerEntry
 
@@ -296,10 +297,7 @@ class SignedMessageEventView(APIView):
             return self._apply(body)
 
     def _apply(self, body: bytes) -> Response:
-        try:
-            data = json.loads(body)
-        except ValueError as error:
-            return Response({"detail": f"The body is not JSON: {error}."}, status=status.HTTP_400_BAD_REQUEST)
+        data = JSONParser().parse(io.BytesIO(body))  # malformed or too deep: a 400 like anywhere in the API
         many = isinstance(data, list)
         if many and not 1 <= len(data) <= SIGNED_EVENTS_MAX:
             text = f"Send from 1 to {SIGNED_EVENTS_MAX} events."

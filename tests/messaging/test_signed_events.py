@@ -253,10 +253,11 @@ def test_a_new_secret_retires_the_old_one(world):
         (
             b"{not json",
             {
-                "detail": "The body is not JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)."
+                "detail": "JSON parse error - Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"
             },
         ),
         ([], {"detail": "Send from 1 to 1000 events."}),
+        (b"[" * 100_000, {"detail": "JSON parse error - nested too deeply"}),
         (
             {"message_id": "<m1@alpha.example>", "event": "opened"},
             {"event": ['"opened" is not a valid choice.']},
