@@ -320,3 +320,13 @@ def test_only_the_tenant_admin_makes_the_secret(three, make_member, client, role
     assert client.post("/t/alpha/setup/letterhead/signing-secret/").status_code == 403
     with tenant_context(three.tenant):
         assert not EventSigningSecret.objects.exists()
+
+
+def test_the_worked_example_in_the_docs_is_right():
+    body = b'{"message_id": "<20261130.4711@alpha.example>", "event": "bounced", "reason": "550 5.1.1 No such user"}'
+    secret = "ccwh_5f0c9a2e7b1d4c6a8e3f1029384756abcdef0123456789abcdef0123456789ab"
+    expected = "61eb74acb19f4835118bbc79ffe796a7e6ae892fb1d5e0d6533acf8fcfd57398"
+    assert webhooks.signature(secret, 1795996800, body) == expected
+    with open("docs/messaging.md") as docs:
+        text = docs.read()
+    assert f"t=1795996800,v1={expected}" in text and f"--data-raw '{body.decode()}'" in text
