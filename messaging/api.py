@@ -269,6 +269,7 @@ class SignedMessageEventView(APIView):
 
     authentication_classes: list = []
     permission_classes: list = []
+    parser_classes = [JSONParser]  # what the schema offers; the body is read as it was signed, below
 
     @extend_schema(
         request=SignedEventSerializer(many=True),

@@ -54,6 +54,7 @@ def test_the_schema_describes_the_tenant_prefix_and_sections_the_endpoints(clien
         tags("messages/")
         == tags("messages/batches/", "post")
         == tags("messages/events/", "post")
+        == tags("messages/events/signed/", "post")
         == ["messages"]
     )
     assert tags("entries/{id}/document/", "put") == ["ledger"]
