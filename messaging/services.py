@@ -454,6 +454,7 @@ class UnknownMessages(DomainError):
 def _messages_named(ids: list[str]) -> dict[str, Message]:
     """The tenant's messages by the id an event names them with: the Message-ID they went out with, or the
     id the SMS provider gave them. Locked until the transaction ends."""
+    ids = [i for i in ids if i]  # a blank id names nothing (not every text without a provider's id)
     found = Message.objects.select_for_update().filter(
         Q(internet_message_id__in=ids) | Q(provider_id__in=ids)
     )

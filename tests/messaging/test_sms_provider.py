@@ -189,3 +189,13 @@ def test_an_sms_url_that_is_not_http_is_refused_before_anything_is_sent(three, p
     assert message.status_reason == (
         "The SMS provider is not set up: SMS_URL is 'file:///etc/passwd', not an http(s) URL."
     )
+
+
+def test_a_blank_id_names_no_text_without_a_providers_id(three):
+    with tenant_context(three.tenant):
+        message = _sms(three)
+        Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENT)
+        with pytest.raises(services.UnknownMessages) as refused:
+            services.message_events(events=[{"message_id": "", "event": "delivered"}])
+        assert Message.objects.get(pk=message.pk).status == MessageStatus.SENT
+    assert refused.value.message == "No message was sent with the id ."
