@@ -7,7 +7,7 @@ from creditcontrol.models import Membership, Tenant
 from customers.models import Branch, Contact, Customer, CustomerGroup, PaymentTerms
 from interactions.models import Promise, StatusCode
 from ledger.models import LedgerEntry
-from messaging.models import Letterhead, Message, MessageTemplate
+from messaging.models import EventSigningSecret, Letterhead, Message, MessageTemplate
 
 from .registry import track
 
@@ -25,6 +25,8 @@ track(Reminder, customer="customer", only=["status", "subject", "body"])
 # setup
 track(Letterhead, ignore=["logo", "updated_at"])
 track(MessageTemplate, ignore=["updated_at"])
+# the delivery events' signing secret: when and by whom it was made (never the secret itself)
+track(EventSigningSecret, ignore=["secret"])
 track(AgingSetup, ignore=["last_nightly_run_on"])
 track(AgingBand)
 track(ChasingSetup, ignore=["last_scheduled_on"])

@@ -1,6 +1,9 @@
 """The messaging API: send or queue statements and messages (one customer, a list, or a filter of
 customers: always a batch), read messages and batches, release or discard from the outbox, report a
-provider's delivery events, and put the ERP's own PDF of an entry (one, or a zip of them as a job)."""
+provider's delivery events (with a manager's API token, or signed with the tenant's secret), and put the ERP's
+own PDF of an entry (one, or a zip of them as a job)."""
+
+import io
 
 import django_filters
 from django.http import Http404, HttpResponse
@@ -17,16 +20,28 @@ from rest_framework.views import APIView
 from aging.filters import CustomerStatisticsFilter
 from aging.models import CustomerStatistics
 from aging.services import as_of_date
+from creditcontrol import auditing
 from creditcontrol.api import TenantAPIMixin
 from creditcontrol.errors import DomainError
 from creditcontrol.exports import attachment
-from creditcontrol.models import Role
-from creditcontrol.tenancy import role_at_least
+from creditcontrol.models import Role, Tenant
+from creditcontrol.parsers import JSONParser
+from creditcontrol.tenancy import role_at_least, tenant_context
 from ledger.models import LedgerEntry
 
-from . import documents, print_runs, selectors, services
+from . import documents, print_runs, selectors, services, webhooks
 from .document_import import document_import_start, document_job_get
-from .models import Batch, Channel, Document, DocumentKind, Message, MessageStatus, PrintRun, Purpose
+from .models import (
+    Batch,
+    Channel,
+    Document,
+    DocumentKind,
+    EventSigningSecret,
+    Message,
+    MessageStatus,
+    PrintRun,
+    Purpose,
+)
 from .views import print_run_pdf_response
 
 
@@ -67,6 +82,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "status_reason",
             "attempts",
             "internet_message_id",
+            "provider_id",
             "interaction",
             "print_run",
             "documents",
@@ -281,6 +297,94 @@ class MessageEventView(TenantAPIMixin, APIView):
             reason=form.validated_data["reason"],
         )
         return Response(MessageSerializer(message).data)
+
+
+class SignedEventResultSerializer(serializers.Serializer):
+    message_id = serializers.CharField(help_text="As the event named it")
+    event = serializers.CharField()
+    message = serializers.IntegerField(source="message.pk", help_text="The message's id here")
+    status = serializers.CharField(source="message.status", help_text="The message's status now")
+    changed = serializers.BooleanField(help_text="False: the message already showed it (or cannot take it)")
+
+
+class SignedEventSerializer(EventSerializer):
+    message_id = serializers.CharField(
+        max_length=200, help_text="The Message-ID the e-mail went out with, or the SMS provider's id"
+    )
+
+
+# How many events one signed request may carry.
+SIGNED_EVENTS_MAX = 1000
+
+
+def _refused(error: webhooks.BadSignature) -> Response:
+    return Response({"detail": error.message, "code": error.code}, status=status.HTTP_401_UNAUTHORIZED)
+
+
+class SignedMessageEventView(APIView):
+    """A provider's delivery events, signed with the tenant's secret instead of an API token
+    (`messaging.webhooks`): one event, or a list of them, applied all or none. Nobody signs in here: the
+    tenant is the URL's, and only its secret's signature lets the request in."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    parser_classes = [JSONParser]  # what the schema offers; the body is read as it was signed, below
+
+    @extend_schema(
+        request=SignedEventSerializer(many=True),
+        responses={200: SignedEventResultSerializer(many=True)},
+        description="Header `X-Credit-Control-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "
+        '"<t>.<raw body>" with the tenant\'s signing secret>`. The body is one event (answered with one '
+        "result) or a list of them (answered with a list). 401: the signature is missing, wrong, or more "
+        "than 5 minutes old; 404: an event names no message of the tenant (nothing applied).",
+    )
+    def post(self, request):
+        body = request.body  # the bytes as they were signed (read before anything parses them)
+        try:
+            timestamp, signatures = webhooks.parse(request.headers.get(webhooks.HEADER))
+            webhooks.check_time(timestamp)
+        except webhooks.BadSignature as error:
+            return _refused(error)
+        tenant = Tenant.objects.filter(slug=request._request.tenant_slug).first()
+        if tenant is None:  # told apart from a tenant without a secret by nothing
+            return _refused(webhooks.BadSignature("The signature does not match.", "signature_mismatch"))
+        with tenant_context(tenant):
+            secret = EventSigningSecret.objects.values_list("secret", flat=True).first()
+            try:
+                webhooks.check(secret, timestamp, signatures, body)
+            except webhooks.BadSignature as error:
+                return _refused(error)
+            return self._apply(body)
+
+    def _apply(self, body: bytes) -> Response:
+        data = JSONParser().parse(io.BytesIO(body))  # malformed or too deep: a 400 like anywhere in the API
+        many = isinstance(data, list)
+        if many and not 1 <= len(data) <= SIGNED_EVENTS_MAX:
+            text = f"Send from 1 to {SIGNED_EVENTS_MAX} events."
+            return Response({"detail": text}, status=status.HTTP_400_BAD_REQUEST)
+        form = SignedEventSerializer(data=data, many=many)
+        form.is_valid(raise_exception=True)
+        events = form.validated_data if many else [form.validated_data]
+        token = auditing.enter(source=auditing.API, user="Signed delivery events")
+        try:
+            results = services.message_events(events=events)
+        except services.UnknownMessages as error:
+            answer = {"detail": error.message, "code": error.code, "unknown": error.ids}
+            return Response(answer, status=status.HTTP_404_NOT_FOUND)
+        finally:
+            auditing.leave(token)
+        answer = [
+            SignedEventResultSerializer(
+                {
+                    "message_id": item["message_id"],
+                    "event": r.event,
+                    "message": r.message,
+                    "changed": r.changed,
+                }
+            ).data
+            for item, r in zip(events, results, strict=True)
+        ]
+        return Response(answer if many else answer[0])
 
 
 class EntryDocumentView(TenantAPIMixin, APIView):

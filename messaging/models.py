@@ -156,8 +156,10 @@ class Message(TenantOwned):
     status = models.CharField(max_length=10, choices=MessageStatus.choices, default=MessageStatus.OUTBOX)
     status_reason = models.CharField(max_length=500, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    # The Message-ID the e-mail went out with: a provider's delivery events name it.
+    # The Message-ID the e-mail went out with (made for every message): a provider's delivery events name it.
     internet_message_id = models.CharField(max_length=200, unique=True)
+    # The id the SMS provider gave the message when it took it: its delivery events may name this instead.
+    provider_id = models.CharField(max_length=200, blank=True)
     interaction = models.OneToOneField(
         Interaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="message"
     )
@@ -181,6 +183,9 @@ class Message(TenantOwned):
         indexes = [
             models.Index(fields=["tenant", "status", "created_at"], name="message_tenant_status"),
             models.Index(fields=["customer", "created_at"], name="message_customer_created"),
+            models.Index(
+                fields=["tenant", "provider_id"], name="message_provider_id", condition=~Q(provider_id="")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -218,6 +223,27 @@ class PrintRun(TenantOwned):
 
     def __str__(self) -> str:
         return f"Print run {self.pk}"
+
+
+class EventSigningSecret(TenantOwned):
+    """The key a provider signs the tenant's delivery events with (HMAC-SHA256, `messaging.webhooks`). Kept
+    as it is, not hashed: checking a signature needs the key itself. Shown once, when it is made."""
+
+    controller_scope = None  # the tenant's setup
+
+    secret = models.CharField(max_length=100)
+    made_at = models.DateTimeField()
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="event_signing_secret_one_per_tenant")]
+
+    @property
+    def hint(self) -> str:
+        """What the page shows of a secret it no longer shows: its prefix and last four characters."""
+        return f"{self.secret[:5]}…{self.secret[-4:]}"
 
 
 class BatchStatus(models.TextChoices):

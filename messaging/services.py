@@ -14,12 +14,13 @@ prints it and marks it *sent*, all in one transaction.
 """
 
 import datetime
+import secrets
 from dataclasses import dataclass
 from email.utils import make_msgid
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from creditcontrol.errors import DomainError
@@ -37,6 +38,7 @@ from .models import (
     BatchItem,
     BatchStatus,
     Channel,
+    EventSigningSecret,
     Letterhead,
     Message,
     MessageStatus,
@@ -386,12 +388,15 @@ def _take(message_id: int) -> Message | None:
         return message
 
 
-def _settle(message: Message, status: str, reason: str = "") -> None:
+def _settle(message: Message, status: str, reason: str = "", *, provider_id: str = "") -> None:
     message.status, message.status_reason, message.status_at = status, reason[:500], timezone.now()
     fields = ["status", "status_reason", "status_at"]
     if status == MessageStatus.SENT:
         message.sent_at = message.status_at
         fields.append("sent_at")
+    if provider_id:
+        message.provider_id = provider_id
+        fields.append("provider_id")
     message.save(update_fields=fields)
 
 
@@ -402,7 +407,7 @@ def message_deliver(message_id: int, *, last_attempt: bool = False) -> str:
     if message is None:
         return "skipped"
     try:
-        channels.send(message)
+        provider_id = channels.send(message)
     except channels.TryAgain as error:
         with transaction.atomic():
             if last_attempt:
@@ -414,7 +419,7 @@ def message_deliver(message_id: int, *, last_attempt: bool = False) -> str:
         _settle(message, MessageStatus.FAILED, str(error))
         return message.status
     with transaction.atomic():
-        _settle(message, MessageStatus.SENT)
+        _settle(message, MessageStatus.SENT, provider_id=provider_id)
         _log_on_timeline(message)
     return message.status
 
@@ -457,19 +462,99 @@ EVENTS = {
 }
 
 
+class UnknownMessages(DomainError):
+    """Events naming messages this tenant never sent (`ids`): a 404 on the provider's signed path."""
+
+    def __init__(self, ids: list[str]):
+        self.ids = ids
+        text = f"No message was sent with the id {', '.join(ids)}."
+        super().__init__(text, details={"message_id": [text]}, code="not_found")
+
+
+def _messages_named(ids: list[str]) -> dict[str, Message]:
+    """The tenant's messages by the id an event names them with: the Message-ID they went out with, or the
+    id the SMS provider gave them. Locked until the transaction ends."""
+    ids = [i for i in ids if i]  # a blank id names nothing (not every text without a provider's id)
+    found = Message.objects.select_for_update().filter(
+        Q(internet_message_id__in=ids) | Q(provider_id__in=ids)
+    )
+    named: dict[str, Message] = {}
+    for message in found.order_by("pk"):
+        for key in (message.internet_message_id, message.provider_id):
+            if key in ids:
+                named.setdefault(key, message)
+    return named
+
+
+def _apply(message: Message, event: str, reason: str) -> bool:
+    """Whether the event changed the message: only a message sent (or delivered, then bounced) takes one,
+    and the same event again changes nothing."""
+    status = EVENTS[event]
+    if message.status not in (MessageStatus.SENT, MessageStatus.DELIVERED) or message.status == status:
+        return False
+    _settle(message, status, reason)
+    return True
+
+
+@dataclass
+class EventResult:
+    message: Message
+    event: str
+    changed: bool
+
+
+@transaction.atomic
+def message_events(*, events: list[dict]) -> list[EventResult]:
+    """A provider's delivery events (each `message_id`, `event`, `reason`), all or none: a message id that
+    names none of the tenant's messages raises UnknownMessages before any event is applied. Idempotent: an
+    event the message already shows changes nothing."""
+    for item in events:
+        if item["event"] not in EVENTS:
+            text = f"Unknown event '{item['event']}': one of {', '.join(EVENTS)}."
+            raise DomainError(text, details={"event": [text]})
+    ids = [item["message_id"] for item in events]
+    named = _messages_named(ids)
+    unknown = sorted({i for i in ids if i not in named})
+    if unknown:
+        raise UnknownMessages(unknown)
+    return [
+        EventResult(
+            message=named[item["message_id"]],
+            event=item["event"],
+            changed=_apply(named[item["message_id"]], item["event"], item.get("reason", "")),
+        )
+        for item in events
+    ]
+
+
 @transaction.atomic
 def message_event(*, internet_message_id: str, event: str, reason: str = "") -> Message:
-    """A provider's delivery event for the message sent with Message-ID `internet_message_id`."""
+    """A provider's delivery event for the message sent with Message-ID `internet_message_id` (or given
+    that id by the SMS provider)."""
     if event not in EVENTS:
         text = f"Unknown event '{event}': one of {', '.join(EVENTS)}."
         raise DomainError(text, details={"event": [text]})
-    message = Message.objects.select_for_update().filter(internet_message_id=internet_message_id).first()
+    message = _messages_named([internet_message_id]).get(internet_message_id)
     if message is None:
         text = "No message was sent with that Message-ID."
         raise DomainError(text, details={"internet_message_id": [text]}, code="not_found")
-    if message.status in (MessageStatus.SENT, MessageStatus.DELIVERED):
-        _settle(message, EVENTS[event], reason)
+    _apply(message, event, reason)
     return message
+
+
+# --- the provider's signing secret ---------------------------------------------------------------------
+
+SECRET_PREFIX = "ccwh_"  # noqa: S105 (a prefix, not a secret)
+
+
+@transaction.atomic
+def event_secret_rotate(*, user=None) -> EventSigningSecret:
+    """A new signing secret for the tenant's delivery events (the old one stops working at once)."""
+    secret = EventSigningSecret.objects.select_for_update().first() or EventSigningSecret()
+    secret.secret = SECRET_PREFIX + secrets.token_hex(32)
+    secret.made_at, secret.made_by = timezone.now(), user
+    secret.save()
+    return secret
 
 
 # --- batches -------------------------------------------------------------------------------------------

@@ -30,4 +30,5 @@ urlpatterns = [
     path("setup/templates/new/", views.TemplateEditView.as_view(), name="message-template-new"),
     path("setup/templates/<int:pk>/", views.TemplateEditView.as_view(), name="message-template"),
     path("setup/letterhead/", views.LetterheadView.as_view(), name="letterhead"),
+    path("setup/letterhead/signing-secret/", views.SigningSecretView.as_view(), name="signing-secret"),
 ]

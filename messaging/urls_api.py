@@ -12,6 +12,7 @@ router.register("messages", api.MessageViewSet, basename="message-api")
 
 urlpatterns = [
     path("messages/events/", api.MessageEventView.as_view(), name="message-events-api"),
+    path("messages/events/signed/", api.SignedMessageEventView.as_view(), name="message-events-signed-api"),
     path("entries/<int:pk>/document/", api.EntryDocumentView.as_view(), name="entry-document-api"),
     path("documents/import/", api.DocumentImportView.as_view(), name="document-import-api"),
     path(

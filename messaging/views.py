@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -20,7 +21,17 @@ from customers.models import Customer
 from ledger.models import LedgerEntry
 
 from . import documents, print_runs, selectors, services
-from .models import Batch, Channel, Document, Message, MessageStatus, MessageTemplate, PrintRun, Purpose
+from .models import (
+    Batch,
+    Channel,
+    Document,
+    EventSigningSecret,
+    Message,
+    MessageStatus,
+    MessageTemplate,
+    PrintRun,
+    Purpose,
+)
 from .variables import CATALOGUE
 
 KINDS = [("open_item", "Open items as of a date"), ("activity", "Activity in a period")]
@@ -379,11 +390,18 @@ class LetterheadForm(forms.Form):
 class LetterheadView(_AdminPage, TemplateView):
     template_name = "messaging/letterhead.html"
 
-    def get_context_data(self, form=None, **kwargs):
+    def get_context_data(self, form=None, new_secret=None, **kwargs):
         context = super().get_context_data(**kwargs)
         letterhead = documents.letterhead_get()
         form = form or LetterheadForm(initial={f: getattr(letterhead, f) for f in LetterheadForm.TEXT_FIELDS})
         context.update(form=form, letterhead=letterhead, logo=documents.logo_data_uri(letterhead))
+        context.update(
+            signing_secret=EventSigningSecret.objects.select_related("made_by").first(),
+            new_secret=new_secret,
+            signed_events_url=self.request.build_absolute_uri(
+                reverse("message-events-signed-api", kwargs={"tenant_slug": self.tenant.slug})
+            ),
+        )
         return context
 
     def post(self, request, *args, **kwargs):
@@ -403,6 +421,20 @@ class LetterheadView(_AdminPage, TemplateView):
                 messages.success(request, "Letterhead saved.")
                 return redirect("letterhead", tenant_slug=self.tenant.slug)
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class SigningSecretView(LetterheadView):
+    """Make (or make anew) the secret the provider signs delivery events with: the letterhead page shows it
+    this once; later only its first and last characters."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        secret = services.event_secret_rotate(user=request.user)
+        messages.success(request, "A new signing secret was made: the old one no longer signs events.")
+        response = self.render_to_response(self.get_context_data(new_secret=secret.secret))
+        response["Cache-Control"] = "no-store"  # the secret is on this page, this once
+        return response
 
 
 class BatchView(TenantPageMixin, TemplateView):

@@ -151,6 +151,7 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "print-run-api-detail": ("get", "print_run"),
     "print-run-api-pdf": ("get", "print_run"),
     "message-events-api": ("post", None),
+    "message-events-signed-api": ("post", None),
     "entry-document-api": ("get", "invoice"),
     "document-import": ("get", None),
     "document-import-job": ("get", "document_import_job"),
@@ -171,6 +172,7 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "message-template-new": ("get", None),
     "message-template": ("get", "message_template"),
     "letterhead": ("get", None),
+    "signing-secret": ("post", None),
     # the audit log: its page, its export and its API
     "audit-log": ("get", None),
     "audit-export": ("get", None),
@@ -200,6 +202,8 @@ def route_path(format_string: str, slug: str, obj) -> str:
 #             (each has its probe in tests/test_controller_scope.py REFUSALS)
 #   "shared"  the tenant's setup, jobs or a personal setting, no customer's: answered as to any member
 #   "role"    not a controller's page at all: 403 before anything is looked up
+#   "signed"  a provider's, signed with the tenant's secret: a member's session counts for nothing there,
+#             401 without the signature (another tenant's member: 404, as on every route)
 CONTROLLER_SCOPE: dict[str, str] = {
     **{name: "404" for name, (_method, key) in TENANT_ROUTES.items() if key},
     **{name: "absent" for name, (method, key) in TENANT_ROUTES.items() if method == "get" and not key},
@@ -223,6 +227,7 @@ CONTROLLER_SCOPE: dict[str, str] = {
     "entry-record-payment": "refused",
     "customers-contact": "refused",
     "message-events-api": "role",  # a manager's or an integration's
+    "message-events-signed-api": "signed",
     # a tenant admin's or a manager's pages
     "aging-setup": "role",
     "aging-setup-api": "role",
@@ -258,6 +263,7 @@ CONTROLLER_SCOPE: dict[str, str] = {
     "document-import-progress": "role",
     "document-import-api": "role",
     "document-import-job-api": "role",
+    "signing-secret": "role",
 }
 
 

@@ -81,7 +81,7 @@ def _setting(world, on: bool) -> None:
 def test_every_tenant_route_has_a_controller_answer():
     missing = sorted(set(TENANT_ROUTES) - set(CONTROLLER_SCOPE))
     assert missing == [], f"say how a controller meets another's customer there: CONTROLLER_SCOPE {missing}"
-    assert set(CONTROLLER_SCOPE.values()) <= {"404", "absent", "refused", "shared", "role"}
+    assert set(CONTROLLER_SCOPE.values()) <= {"404", "absent", "refused", "shared", "role", "signed"}
 
 
 def test_the_setting_is_on_for_a_new_tenant(tenant_a):
@@ -133,6 +133,12 @@ def test_the_tenants_setup_and_jobs_are_shared(scoped, name):
 def test_pages_beyond_a_controller_are_refused_by_role(scoped, name):
     path, response = _probe(scoped, name)
     assert response.status_code == 403, path
+
+
+@pytest.mark.parametrize("name", sorted(n for n, answer in CONTROLLER_SCOPE.items() if answer == "signed"))
+def test_a_providers_signed_route_takes_no_session(scoped, name):
+    path, response = _probe(scoped, name)
+    assert (response.status_code, response.json()["code"]) == (401, "signature_missing"), path
 
 
 def _messages(response) -> list[str]:

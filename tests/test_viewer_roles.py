@@ -6,12 +6,16 @@ import re
 import pytest
 
 from creditcontrol.models import Role
-from tests.isolation import PARAMETER_LITERALS, TENANT_ROUTES, tenant_routes
+from tests.isolation import CONTROLLER_SCOPE, PARAMETER_LITERALS, TENANT_ROUTES, tenant_routes
 
 # Choosing one's own credit list columns, saved views, work date or branch context is a personal setting,
 # open to viewers too.
 PERSONAL = {"credit-list-columns", "credit-list-views", "work-date", "branch-context"}
-WRITES = sorted(n for n, (method, _key) in TENANT_ROUTES.items() if method == "post" and n not in PERSONAL)
+# A provider's route signed with the tenant's secret: no member's session writes there, whatever its role.
+SIGNED = {name for name, answer in CONTROLLER_SCOPE.items() if answer == "signed"}
+WRITES = sorted(
+    n for n, (method, _key) in TENANT_ROUTES.items() if method == "post" and n not in PERSONAL | SIGNED
+)
 
 
 @pytest.mark.parametrize("name", WRITES)
@@ -27,6 +31,13 @@ def test_a_viewer_cannot_write(name, tenant_a, make_member, client):
     path = tenant_routes()[name] % values
     response = client.post(path, {})
     assert response.status_code == 403, (path, response.status_code)
+
+
+@pytest.mark.parametrize("name", sorted(SIGNED))
+def test_a_viewers_session_signs_nothing(name, tenant_a, make_member, client):
+    client.force_login(make_member(tenant_a, Role.VIEWER))
+    response = client.post(tenant_routes()[name] % {"tenant_slug": tenant_a.slug}, {})
+    assert (response.status_code, response.json()["code"]) == (401, "signature_missing")
 
 
 def test_a_viewer_may_arrange_their_own_columns(tenant_a, make_member, client):

@@ -136,6 +136,11 @@ LOCAL_MAILBOX_DIR = env("LOCAL_MAILBOX_DIR", default="")
 # Text messages to customers (messaging/channels.py): a class with send(number, text); the default writes
 # them to the log.
 SMS_BACKEND = env("SMS_BACKEND", default="messaging.channels.LogSmsBackend")
+# messaging.channels.HttpSmsBackend posts {"to", "from", "text"} as JSON to SMS_URL with
+# `Authorization: Bearer SMS_TOKEN`, from SMS_SENDER (a number or an alphanumeric sender name).
+SMS_URL = env("SMS_URL", default="")
+SMS_TOKEN = env("SMS_TOKEN", default="")
+SMS_SENDER = env("SMS_SENDER", default="")
 # How many Celery tasks make one batch's messages side by side (about the workers' processes).
 MESSAGING_BATCH_RUNNERS = env.int("MESSAGING_BATCH_RUNNERS", default=2)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="credit-control@localhost")

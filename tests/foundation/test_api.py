@@ -56,6 +56,7 @@ def test_the_schema_describes_the_tenant_prefix_and_sections_the_endpoints(clien
         == tags("messages/events/", "post")
         == tags("messages/print-runs/", "post")
         == tags("messages/print-runs/{id}/pdf/")
+        == tags("messages/events/signed/", "post")
         == ["messages"]
     )
     assert tags("entries/{id}/document/", "put") == ["ledger"]
