@@ -162,6 +162,7 @@ class ChasingRun(TenantOwned):
     customers = models.PositiveIntegerField(default=0, help_text="Customers with an item to chase")
     proposed = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
+    items = models.PositiveIntegerField(default=0, help_text="Items listed: reaching a level, or left out")
     released = models.PositiveIntegerField(default=0)
     sent = models.PositiveIntegerField(default=0)
     seconds = models.FloatField(null=True, blank=True, help_text="How long the proposal took")

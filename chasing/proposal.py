@@ -253,8 +253,9 @@ def propose(run: ChasingRun, *, customer_ids: list[int] | None = None) -> dict[s
         cursor.execute("ANALYZE chasing_item")  # a temporary table has no statistics until analysed
         cursor.execute(CANDIDATES.format(**T), params)
         cursor.execute("ANALYZE chasing_candidate")
-        for statement in (REMINDERS, LINES):
-            cursor.execute(statement.format(**T), params)
+        cursor.execute(REMINDERS.format(**T), params)
+        cursor.execute(LINES.format(**T), params)
+        items = cursor.rowcount
         cursor.execute(
             f"""SELECT COUNT(*), COUNT(*) FILTER (WHERE status = 'proposed'), COUNT(*) FILTER (WHERE status = 'skipped')
                   FROM {T["reminder"]} WHERE run_id = %s""",
@@ -262,4 +263,4 @@ def propose(run: ChasingRun, *, customer_ids: list[int] | None = None) -> dict[s
         )
         customers, proposed, skipped = cursor.fetchone()
         cursor.execute("DROP TABLE chasing_item, chasing_candidate")
-    return {"customers": customers, "proposed": proposed, "skipped": skipped}
+    return {"customers": customers, "proposed": proposed, "skipped": skipped, "items": items}

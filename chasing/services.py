@@ -320,6 +320,7 @@ def run_propose(run_id: int) -> ChasingRun:
             return run
         counts = proposal.propose(run, customer_ids=run.customer_filter.get("customers"))
         run.customers, run.proposed, run.skipped = counts["customers"], counts["proposed"], counts["skipped"]
+        run.items = counts["items"]
         run.seconds = time.perf_counter() - started
         run.status = RunStatus.PROPOSED if run.proposed else RunStatus.FINISHED
         run.finished_at = None if run.proposed else timezone.now()

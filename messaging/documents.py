@@ -11,6 +11,7 @@ import datetime
 import functools
 import hashlib
 import io
+import re
 from collections.abc import Callable, Iterable
 
 from django.template.loader import render_to_string
@@ -62,12 +63,28 @@ def _font_config():
     return FontConfiguration()
 
 
+# A document template's one <style> block: the same for every document of its kind.
+_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+
+
+@functools.lru_cache(maxsize=16)
+def _stylesheet(css: str):
+    """A document kind's stylesheet, parsed once per process rather than once per document."""
+    import weasyprint
+
+    return weasyprint.CSS(string=css, font_config=_font_config(), url_fetcher=_no_fetching)
+
+
 def pdf_from_html(html: str) -> bytes:
     import weasyprint
 
+    stylesheets = []
+    if style := _STYLE.search(html):
+        html = html[: style.start()] + html[style.end() :]
+        stylesheets.append(_stylesheet(style.group(1)))
     # No base URL: a document reaches no file or address outside itself (the logo is inlined).
     document = weasyprint.HTML(string=html, base_url=None, url_fetcher=_no_fetching)
-    return document.write_pdf(font_config=_font_config())
+    return document.write_pdf(stylesheets=stylesheets, font_config=_font_config())
 
 
 def _no_fetching(url, *args, **kwargs):

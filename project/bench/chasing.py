@@ -13,7 +13,7 @@ import time
 
 from django.db import connection, transaction
 
-from chasing.models import ChasingPolicy, ChasingRun, ReminderLine
+from chasing.models import ChasingPolicy, ChasingRun
 from chasing.services import chasing_seed_defaults, run_propose, run_start
 from creditcontrol.rowsecurity import app_connection
 from creditcontrol.tenancy import tenant_context
@@ -70,7 +70,7 @@ def _proposal(tenant) -> tuple[float, dict]:
             "customers": run.customers,
             "proposed": run.proposed,
             "skipped": run.skipped,
-            "lines": ReminderLine.objects.filter(reminder__run=run).count(),
+            "lines": run.items,
         }
         with connection.cursor() as cursor:  # the first word of each reason: Paused, Stale, Overdue, ...
             cursor.execute(
