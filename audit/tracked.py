@@ -19,9 +19,10 @@ track(Promise, customer="customer")
 track(LedgerEntry, customer="customer", only=["status_code"])
 # messages to customers: made, released, sent, delivered or bounced (their text is the message's own)
 track(Message, customer="customer", only=["status"])
-# chasing: who is paused, excluded or on another policy; each reminder's review (dropped, released)
+# chasing: who is paused, excluded or on another policy; a reminder's text edited on review (who released
+# or dropped it, and when, is the reminder's own)
 track(CustomerChasing, customer="customer")
-track(Reminder, customer="customer", only=["status", "subject", "body"])
+track(Reminder, customer="customer", only=["subject", "body"])
 # setup
 track(Letterhead, ignore=["logo", "updated_at"])
 track(MessageTemplate, ignore=["updated_at"])

@@ -12,6 +12,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
+from creditcontrol.models import Tenant
 from creditcontrol.tenancy import TenantOwned
 from customers.models import MONEY, Customer, CustomerGroup
 from ledger.models import LedgerEntry
@@ -196,10 +197,17 @@ class Reminder(TenantOwned):
 
     controller_scope = "customer"
 
-    run = models.ForeignKey(ChasingRun, on_delete=models.CASCADE, related_name="reminders")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    # A run writes a row per customer to chase (200,000 on a first run of a big tenant): no index but those
+    # the pages and the release read by (the composite ones below lead with run and with customer).
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="+", editable=False, db_index=False
+    )
+    run = models.ForeignKey(ChasingRun, on_delete=models.CASCADE, related_name="reminders", db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", db_index=False)
     currency_code = models.CharField(max_length=3)
-    policy = models.ForeignKey(ChasingPolicy, null=True, on_delete=models.SET_NULL, related_name="+")
+    policy = models.ForeignKey(
+        ChasingPolicy, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     level = models.PositiveSmallIntegerField(null=True, blank=True)
     channel = models.CharField(max_length=10, choices=Channel.choices, blank=True)
     status = models.CharField(max_length=10, choices=ReminderStatus.choices, default=ReminderStatus.PROPOSED)
@@ -212,7 +220,12 @@ class Reminder(TenantOwned):
         Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     decided_at = models.DateTimeField(null=True, blank=True)
 
@@ -232,8 +245,11 @@ class ReminderLine(TenantOwned):
 
     controller_scope = "reminder"
 
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="+", editable=False, db_index=False
+    )
     reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="lines")
-    entry = models.ForeignKey(LedgerEntry, on_delete=models.CASCADE, related_name="+")
+    entry = models.ForeignKey(LedgerEntry, on_delete=models.CASCADE, related_name="+", db_index=False)
     level = models.PositiveSmallIntegerField(null=True, blank=True, help_text="The level reached")
     previous_level = models.PositiveSmallIntegerField(default=0)
     days_overdue = models.IntegerField()
@@ -242,7 +258,6 @@ class ReminderLine(TenantOwned):
 
     class Meta:
         ordering = ["reminder", "entry"]
-        indexes = [models.Index(fields=["reminder"], name="reminder_line_reminder")]
 
 
 class EntryChasing(TenantOwned):
@@ -251,8 +266,13 @@ class EntryChasing(TenantOwned):
 
     controller_scope = "entry"
 
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="+", editable=False, db_index=False
+    )
     entry = models.OneToOneField(LedgerEntry, on_delete=models.CASCADE, related_name="+")
     level = models.PositiveSmallIntegerField()
     repeats = models.PositiveSmallIntegerField(default=0)
     reminded_on = models.DateField()
-    reminder = models.ForeignKey(Reminder, null=True, on_delete=models.SET_NULL, related_name="+")
+    reminder = models.ForeignKey(
+        Reminder, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
