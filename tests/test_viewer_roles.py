@@ -42,3 +42,29 @@ def test_a_viewer_may_set_their_own_work_date(tenant_a, make_member, client, api
     assert response.status_code == 302
     answer = api_for(viewer).put(f"/api/t/{tenant_a.slug}/me/work-date/", {"work_date": None}, format="json")
     assert (answer.status_code, answer.json()["work_date"]) == (200, None)
+
+
+# The chasing API's writes by other methods than POST (its POSTs are in WRITES): refused before any lookup.
+CHASING_WRITES = [
+    ("post", "chasing/policies/"),
+    ("patch", "chasing/policies/1/"),
+    ("delete", "chasing/policies/1/"),
+    ("post", "chasing/policies/1/levels/"),
+    ("patch", "chasing/policies/1/levels/1/"),
+    ("delete", "chasing/policies/1/levels/1/"),
+    ("put", "chasing/setup/"),
+    ("post", "chasing/runs/"),
+    ("patch", "chasing/reminders/1/"),
+    ("put", "customers/1/chasing/"),
+    ("post", "ledger/feed/"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), CHASING_WRITES)
+def test_a_viewer_cannot_change_chasing(method, path, tenant_a, make_member, api_for):
+    api = api_for(make_member(tenant_a, Role.VIEWER))
+    response = getattr(api, method)(f"/api/t/{tenant_a.slug}/{path}", {}, format="json")
+    assert (response.status_code, response.json()) == (
+        403,
+        {"detail": "You do not have permission to perform this action."},
+    )
