@@ -2,6 +2,8 @@
 filter of them; review its reminders: release, drop, edit; close it), pauses of customers or a group, and
 a customer's own chasing (its policy, exclusion, pause, the level of each open item, its reminders)."""
 
+from decimal import Decimal
+
 import django_filters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
@@ -73,7 +75,7 @@ class PolicySerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(max_length=100)
     is_default = serializers.BooleanField(required=False, default=False)
-    minimum_overdue_lcy = serializers.DecimalField(**MONEY, required=False, default="0.00")
+    minimum_overdue_lcy = serializers.DecimalField(**MONEY, required=False, default=Decimal("0.00"))
     contact_gap_days = serializers.IntegerField(min_value=0, max_value=DAYS_MAX, required=False, default=7)
     repeat_last_times = serializers.IntegerField(min_value=0, max_value=100, required=False, default=2)
     repeat_after_days = serializers.IntegerField(min_value=1, max_value=DAYS_MAX, required=False, default=14)
