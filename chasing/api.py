@@ -8,7 +8,7 @@ import django_filters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -174,6 +174,14 @@ class PolicyLevelView(TenantAPIMixin, APIView):
 # --- the setup -------------------------------------------------------------------------------------------
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d\d:\d\d(:\d\d)?$", "example": "07:00"})
+class ClockTimeField(serializers.TimeField):
+    """A time of day as `HH:MM` (an OpenAPI `time` would need a UTC offset, which a local time has not)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
 class SetupSerializer(serializers.Serializer):
     scheduled = serializers.BooleanField(help_text="Run by itself on the days and time below")
     weekdays = serializers.ListField(
@@ -181,7 +189,7 @@ class SetupSerializer(serializers.Serializer):
         max_length=7,
         help_text="1 = Monday … 7 = Sunday",
     )
-    run_at = serializers.TimeField(help_text="The tenant's local time")
+    run_at = ClockTimeField(help_text="The tenant's local time, HH:MM")
     freshness_days = serializers.IntegerField(
         min_value=1,
         max_value=DAYS_MAX,
@@ -554,6 +562,7 @@ class CustomerChasingSerializer(serializers.Serializer):
     pause_reason = serializers.CharField(max_length=250, allow_blank=True, required=False, default="")
     followed_policy = serializers.DictField(
         read_only=True,
+        allow_null=True,
         help_text="The policy followed: {id, name, source: customer | group | default}, or null",
     )
     group_paused_until = serializers.DateField(read_only=True, allow_null=True)

@@ -452,7 +452,7 @@ def test_the_setup_is_read_by_members_and_put_by_an_admin(chasing, manager, make
     assert manager.get(f"{API}/setup/").json() == {
         "scheduled": False,
         "weekdays": [],
-        "run_at": "07:00:00",
+        "run_at": "07:00",
         "freshness_days": 3,
         "last_scheduled_on": None,
     }
@@ -467,7 +467,7 @@ def test_the_setup_is_read_by_members_and_put_by_an_admin(chasing, manager, make
     assert saved.json() == {
         "scheduled": True,
         "weekdays": [1, 3, 5],
-        "run_at": "06:30:00",
+        "run_at": "06:30",
         "freshness_days": 2,
         "last_scheduled_on": None,
     }
