@@ -85,6 +85,16 @@ def _writer(name: str, field):
     return lambda row: None if (value := field.get_attribute(row)) is None else field.to_representation(value)
 
 
+def statistics_filter_customer_ids(data: dict, *, request) -> list[int]:
+    """The ids of the customers a `filter` object of the statistics API selects (its query parameters as
+    JSON: `{"balance_status": "outstanding", "group": "RETAIL"}`), in the caller's scope; a bad filter is
+    a 400 naming it under `filter`. Used by every endpoint that takes a filter of customers."""
+    statistics = CustomerStatisticsFilter(data, queryset=CustomerStatistics.objects.all(), request=request)
+    if not statistics.is_valid():
+        raise serializers.ValidationError({"filter": statistics.errors})
+    return list(statistics.qs.values_list("customer_id", flat=True))
+
+
 @extend_schema_view(
     retrieve=extend_schema(
         parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="customer id")]

@@ -372,7 +372,10 @@ def reminders_drop(*, run: ChasingRun, reminder_ids: list[int], user=None, reaso
     run = ChasingRun.objects.select_for_update().get(pk=run.pk)
     if not reminder_ids:
         raise DomainError("Choose the reminders to drop.")
-    count = _reviewable(run, reminder_ids).update(
+    reminders = _reviewable(run, reminder_ids)
+    if reminders.count() != len(set(reminder_ids)):
+        raise DomainError("Some of these reminders are not proposed in this run any more.")
+    count = reminders.update(
         status=ReminderStatus.DROPPED,
         reason=(reason or "").strip()[:300] or "Dropped on review.",
         decided_by=user,

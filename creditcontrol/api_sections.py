@@ -9,7 +9,7 @@ SECTIONS = {
     ),
     "ledger": (
         "Customer ledger entries, payments and the applications that close entries.",
-        ("entries", "applications"),
+        ("entries", "applications", "ledger"),
     ),
     "imports": (
         "Loading customers and ledger entries from CSV files, and the ERP's PDFs of entries from a ZIP file.",
@@ -26,6 +26,11 @@ SECTIONS = {
     "messages": (
         "Statements and messages to customers: batches, the outbox, delivery events, letters' print runs.",
         ("messages",),
+    ),
+    "chasing": (
+        "Chasing: policies of reminder levels, the schedule, runs and their reminders (review, release, "
+        "drop, edit), pauses.",
+        ("chasing",),
     ),
     "audit": ("The audit log: every change to what matters, who or what made it, and why.", ("audit",)),
     "setup": (

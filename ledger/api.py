@@ -273,6 +273,10 @@ class LedgerFeedView(TenantAPIMixin, generics.ListCreateAPIView):
     def tenant_queryset(self):
         return LedgerFeed.objects.select_related("branch").order_by("branch__code")
 
+    @extend_schema(responses={201: LedgerFeedSerializer(many=True)})  # the whole list, as GET answers it
+    def post(self, request, *args, **kwargs):
+        return self.create(request, *args, **kwargs)
+
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -17,8 +17,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from aging.filters import CustomerStatisticsFilter
-from aging.models import CustomerStatistics
+from aging.api import statistics_filter_customer_ids
 from aging.services import as_of_date
 from creditcontrol import auditing
 from creditcontrol.api import TenantAPIMixin
@@ -184,12 +183,7 @@ class BatchViewSet(TenantAPIMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMod
         if "customers" in data:
             ids = data["customers"]
         else:
-            statistics = CustomerStatisticsFilter(
-                data["filter"], queryset=CustomerStatistics.objects.all(), request=request
-            )
-            if not statistics.is_valid():
-                return Response({"filter": statistics.errors}, status=status.HTTP_400_BAD_REQUEST)
-            ids = list(statistics.qs.values_list("customer_id", flat=True))
+            ids = statistics_filter_customer_ids(data["filter"], request=request)
         template = services.template_for(purpose=data["purpose"], channel=data["channel"])
         body = data.get("body", template.body if template else "")
         subject = data.get("subject", template.subject if template else "")

@@ -26,6 +26,7 @@ tenant_api = [
     path("", include("aging.urls_api")),
     path("", include("interactions.urls_api")),
     path("", include("messaging.urls_api")),
+    path("", include("chasing.urls_api")),
     path("", include("audit.urls_api")),
 ]
 

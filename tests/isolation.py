@@ -177,10 +177,28 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "audit-log": ("get", None),
     "audit-export": ("get", None),
     "audit-change-list": ("get", None),
+    # when the ERP last fed the ledger (ledger/api.py)
+    "ledger-feed-api": ("get", None),
+    # the chasing API (chasing/urls_api.py); a level is named by its number: PARAMETER_LITERALS
+    "chasing-policy-list": ("get", None),
+    "chasing-policy-detail": ("get", "chasing_policy"),
+    "chasing-policy-levels": ("get", "chasing_policy"),
+    "chasing-policy-level": ("get", "chasing_policy"),
+    "chasing-setup-api": ("get", None),
+    "chasing-run-list": ("get", None),
+    "chasing-run-detail": ("get", "chasing_run"),
+    "chasing-run-reminders": ("get", "chasing_run"),
+    "chasing-run-release": ("post", "chasing_run"),
+    "chasing-run-drop": ("post", "chasing_run"),
+    "chasing-run-close": ("post", "chasing_run"),
+    "chasing-reminder-detail": ("get", "chasing_reminder"),
+    "chasing-pause-api": ("post", None),
+    "chasing-resume-api": ("post", None),
+    "customer-chasing-api": ("get", "customer"),
 }
 
 # Path parameters that are not an object's id.
-PARAMETER_LITERALS = {"kind": "entries"}
+PARAMETER_LITERALS = {"kind": "entries", "number": 1}
 
 
 def route_path(format_string: str, slug: str, obj) -> str:
@@ -228,6 +246,17 @@ CONTROLLER_SCOPE: dict[str, str] = {
     "customers-contact": "refused",
     "message-events-api": "role",  # a manager's or an integration's
     "message-events-signed-api": "signed",
+    # chasing: policies and runs are the tenant's; a run's reminders are each controller's (tests/chasing)
+    "chasing-policy-detail": "shared",
+    "chasing-policy-levels": "shared",
+    "chasing-policy-level": "shared",
+    "chasing-run-detail": "shared",  # its counts are of the caller's reminders
+    "chasing-run-reminders": "shared",  # the caller's customers' reminders only: tests/chasing/test_api.py
+    "chasing-run-release": "refused",
+    "chasing-run-drop": "refused",
+    "chasing-run-close": "role",  # a manager's: it drops every controller's proposals
+    "chasing-pause-api": "refused",
+    "chasing-resume-api": "refused",
     # a tenant admin's or a manager's pages
     "aging-setup": "role",
     "aging-setup-api": "role",
@@ -274,6 +303,7 @@ def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, contro
     from django.contrib.auth import get_user_model
 
     from aging.services import recalculate_all
+    from chasing.models import ChasingLevel, ChasingPolicy, ChasingRun, Reminder, ReminderLine
     from creditcontrol.models import Membership, Role
     from customers.models import Contact, CustomerGroup
     from customers.services import credit_limit_change
@@ -369,6 +399,28 @@ def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, contro
         print_run=print_run,
         internet_message_id=f"<{marker}-letter@example.com>",
     )
+    chasing_policy = ChasingPolicy.objects.create(name=f"{setup_marker} policy")
+    ChasingLevel.objects.create(
+        policy=chasing_policy,
+        number=1,
+        name=f"{setup_marker} level",
+        days=3,
+        template_name="Friendly reminder",
+    )
+    chasing_run = ChasingRun.objects.create(as_of=D("2026-02-15"), status="proposed", customers=1, proposed=1)
+    chasing_reminder = Reminder.objects.create(
+        run=chasing_run,
+        customer=customer,
+        currency_code=customer.currency_code,
+        policy=chasing_policy,
+        level=1,
+        channel="email",
+        overdue_lcy=Decimal("60.00"),
+        subject=f"{marker} reminder",
+    )
+    ReminderLine.objects.create(
+        reminder=chasing_reminder, entry=invoice, level=1, days_overdue=6, remaining=Decimal("60.00")
+    )
     member = controller or get_user_model().objects.get_or_create(username=f"member-of-{tenant.slug}")[0]
     membership, _ = Membership.objects.get_or_create(
         tenant=tenant, user=member, defaults={"role": Role.VIEWER}
@@ -397,4 +449,7 @@ def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, contro
         "message_template": message_template,
         "message_batch": message_batch,
         "print_run": print_run,
+        "chasing_policy": chasing_policy,
+        "chasing_run": chasing_run,
+        "chasing_reminder": chasing_reminder,
     }

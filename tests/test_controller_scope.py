@@ -13,6 +13,7 @@ from django.contrib.messages import get_messages
 
 from aging.models import RecalculationRun
 from aging.services import recalculate_all
+from chasing.models import CustomerChasing, Reminder
 from creditcontrol import scope
 from creditcontrol.models import Role
 from creditcontrol.tenancy import TenantOwned, tenant_context
@@ -193,7 +194,54 @@ def _refuse_customers_contact(world):
     assert mine.status_code == 200 and "<h1>Contact 1 customer</h1>" in _body(mine)
 
 
+def _reminder_status(world) -> str:
+    with tenant_context(world["tenant"]):
+        return Reminder.objects.get(pk=world["objects"]["chasing_reminder"].pk).status
+
+
+def _refuse_chasing_review(action: str, body: dict):
+    def probe(world):
+        run, other = world["objects"]["chasing_run"], world["objects"]["chasing_reminder"]
+        path = f"/api/t/{_slug(world)}/chasing/runs/{run.pk}/{action}/"
+        response = world["client"].post(
+            path, {**body, "reminders": [other.pk]}, content_type="application/json"
+        )
+        assert (response.status_code, response.json()) == (
+            400,
+            {"detail": "Some of these reminders are not proposed in this run any more.", "code": "invalid"},
+        )
+        if action == "release":  # without ids: every reminder the controller may see, which is none
+            everything = world["client"].post(path, {}, content_type="application/json")
+            assert (everything.status_code, everything.json()["reminders"]["proposed"]) == (200, 0)
+        assert _reminder_status(world) == "proposed"
+
+    return probe
+
+
+def _refuse_chasing_pause(path: str, body: dict):
+    def probe(world):
+        other = world["objects"]["customer"]
+        response = world["client"].post(
+            f"/api/t/{_slug(world)}/chasing/{path}/",
+            {**body, "customers": [world["mine"].pk, other.pk]},
+            content_type="application/json",
+        )
+        message = f"No such customer: [{other.pk}]."
+        assert (response.status_code, response.json()) == (
+            400,
+            {"detail": message, "code": "invalid", "errors": {"customers": [message]}},
+        )
+        with tenant_context(world["tenant"]):
+            assert not CustomerChasing.objects.exists()
+
+    return probe
+
+
 REFUSALS = {
+    "chasing-run-release": _refuse_chasing_review("release", {}),
+    "chasing-run-drop": _refuse_chasing_review("drop", {"reason": "Paid"}),
+    "chasing-pause-api": _refuse_chasing_pause("pause", {"until": "2099-01-01"}),
+    "chasing-resume-api": _refuse_chasing_pause("resume", {}),
     "customers-contact": _refuse_customers_contact,
     "credit-list-recalculate": _refuse_credit_list_recalculate,
     "aging-recalculation-start": _refuse_aging_recalculation_start,

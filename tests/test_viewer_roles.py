@@ -60,3 +60,29 @@ def test_a_viewer_cannot_make_a_print_run(tenant_a, make_member, client, api_for
     client.force_login(viewer)
     assert client.post(f"/t/{tenant_a.slug}/messages/print-runs/", {}).status_code == 403
     assert api_for(viewer).post(f"/api/t/{tenant_a.slug}/messages/print-runs/").status_code == 403
+
+
+# The chasing API's writes by other methods than POST (its POSTs are in WRITES): refused before any lookup.
+CHASING_WRITES = [
+    ("post", "chasing/policies/"),
+    ("patch", "chasing/policies/1/"),
+    ("delete", "chasing/policies/1/"),
+    ("post", "chasing/policies/1/levels/"),
+    ("patch", "chasing/policies/1/levels/1/"),
+    ("delete", "chasing/policies/1/levels/1/"),
+    ("put", "chasing/setup/"),
+    ("post", "chasing/runs/"),
+    ("patch", "chasing/reminders/1/"),
+    ("put", "customers/1/chasing/"),
+    ("post", "ledger/feed/"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), CHASING_WRITES)
+def test_a_viewer_cannot_change_chasing(method, path, tenant_a, make_member, api_for):
+    api = api_for(make_member(tenant_a, Role.VIEWER))
+    response = getattr(api, method)(f"/api/t/{tenant_a.slug}/{path}", {}, format="json")
+    assert (response.status_code, response.json()) == (
+        403,
+        {"detail": "You do not have permission to perform this action."},
+    )

@@ -37,6 +37,7 @@ def test_the_schema_describes_the_tenant_prefix_and_sections_the_endpoints(clien
         "statistics",
         "interactions",
         "messages",
+        "chasing",
         "audit",
         "setup",
         "me",
@@ -59,7 +60,18 @@ def test_the_schema_describes_the_tenant_prefix_and_sections_the_endpoints(clien
         == tags("messages/events/signed/", "post")
         == ["messages"]
     )
-    assert tags("entries/{id}/document/", "put") == ["ledger"]
+    assert tags("entries/{id}/document/", "put") == tags("ledger/feed/", "post") == ["ledger"]
+    assert (
+        tags("chasing/policies/")
+        == tags("chasing/policies/{id}/levels/{number}/", "patch")
+        == tags("chasing/setup/", "put")
+        == tags("chasing/runs/", "post")
+        == tags("chasing/runs/{id}/reminders/")
+        == tags("chasing/reminders/{id}/", "patch")
+        == tags("chasing/pause/", "post")
+        == ["chasing"]
+    )
+    assert tags("customers/{id}/chasing/", "put") == ["customers"]
     assert (
         tags("branches/")
         == tags("payment-terms/")
