@@ -119,7 +119,7 @@ class ReminderEditForm(forms.Form):
 
 
 class PauseForm(forms.Form):
-    until = forms.DateField(label="Paused until", widget=DATE, help_text="Chased again the day after")
+    paused_until = forms.DateField(label="Paused until", widget=DATE, help_text="Chased again the day after")
     reason = forms.CharField(max_length=250, required=False)
 
 

@@ -47,14 +47,14 @@ class CustomerChasingView(CustomerCardView):
                 try:
                     chasing.customers_pause(
                         customers=customers,
-                        until=form.cleaned_data["until"],
+                        until=form.cleaned_data["paused_until"],
                         reason=form.cleaned_data["reason"],
                         user=request.user,
                     )
                 except DomainError as error:
                     form_add_domain_error(form, error)
                 else:
-                    until = day_text(form.cleaned_data["until"])
+                    until = day_text(form.cleaned_data["paused_until"])
                     messages.success(request, f"Chasing of {customer.code} paused until {until}.")
                     return redirect(back)
             return self.render_to_response(self.get_context_data(pause_form=form), status=400)
@@ -118,14 +118,14 @@ class CustomersChasingView(TenantPageMixin, TemplateView):
                 try:
                     chasing.customers_pause(
                         customers=customers,
-                        until=form.cleaned_data["until"],
+                        until=form.cleaned_data["paused_until"],
                         reason=form.cleaned_data["reason"],
                         user=request.user,
                     )
                 except DomainError as error:
                     form_add_domain_error(form, error)
                 else:
-                    until = day_text(form.cleaned_data["until"])
+                    until = day_text(form.cleaned_data["paused_until"])
                     messages.success(request, f"Chasing of {count} customer{plural} paused until {until}.")
                     return redirect(back)
             return self._page(form, "pause", found, query, status=400)
