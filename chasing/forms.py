@@ -106,7 +106,7 @@ class GroupChasingForm(forms.Form):
 
 
 class RunStartForm(forms.Form):
-    as_of = forms.DateField(label="As of", widget=DATE)
+    as_of = forms.DateField(label="As of", widget=DATE, required=False, help_text="Blank: today")
 
 
 class DropForm(forms.Form):

@@ -158,6 +158,24 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "message-template-new": ("get", None),
     "message-template": ("get", "message_template"),
     "letterhead": ("get", None),
+    # chasing (chasing/urls.py): its setup, the runs, a run's review, a reminder; and from the workspace, a
+    # customer's pause and policy (the card) and the credit list's ticked customers paused or chased
+    "chasing-setup": ("get", None),
+    "chasing-group": ("post", "group"),
+    "chasing-policy-new": ("get", None),
+    "chasing-policy": ("get", "chasing_policy"),
+    "chasing-level-new": ("post", "chasing_policy"),
+    "chasing-level": ("post", "chasing_level"),
+    "chasing-level-delete": ("post", "chasing_level"),
+    "chasing-runs": ("get", None),
+    "chasing-run-start": ("post", None),
+    "chasing-run": ("get", "chasing_run"),
+    "chasing-run-review": ("post", "chasing_run"),
+    "chasing-run-close": ("post", "chasing_run"),
+    "chasing-reminder": ("get", "reminder"),
+    "chasing-reminder-edit": ("post", "reminder"),
+    "customer-chasing": ("post", "customer"),
+    "customers-chasing": ("post", None),
     # the audit log: its page, its export and its API
     "audit-log": ("get", None),
     "audit-export": ("get", None),
@@ -210,6 +228,20 @@ CONTROLLER_SCOPE: dict[str, str] = {
     "entry-record-payment": "refused",
     "customers-contact": "refused",
     "message-events-api": "role",  # a manager's or an integration's
+    # chasing: a run is every member's (its reminders are scoped: tests/chasing/test_pages.py); a start for
+    # every customer names none; the review and the credit list's action name reminders or customers
+    "chasing-run": "shared",
+    "chasing-run-start": "shared",
+    "chasing-run-review": "refused",
+    "customers-chasing": "refused",
+    "chasing-run-close": "role",  # a manager's
+    "chasing-setup": "role",  # Setup > Chasing: a tenant admin's
+    "chasing-group": "role",
+    "chasing-policy-new": "role",
+    "chasing-policy": "role",
+    "chasing-level-new": "role",
+    "chasing-level": "role",
+    "chasing-level-delete": "role",
     # a tenant admin's or a manager's pages
     "aging-setup": "role",
     "aging-setup-api": "role",
@@ -250,6 +282,7 @@ def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, contro
     from django.contrib.auth import get_user_model
 
     from aging.services import recalculate_all
+    from chasing.models import ChasingLevel, ChasingPolicy, ChasingRun, Reminder, ReminderLine
     from creditcontrol.models import Membership, Role
     from customers.models import Contact, CustomerGroup
     from customers.services import credit_limit_change
@@ -323,6 +356,26 @@ def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, contro
     BatchItem.objects.create(
         batch=message_batch, customer=customer, position=0, skipped=marker, processed=True
     )
+    # a finished run (so that a new one may start) with the customer's reminder and its item
+    chasing_policy = ChasingPolicy.objects.create(name=f"{setup_marker} policy")
+    chasing_level = ChasingLevel.objects.create(
+        policy=chasing_policy, number=1, name=setup_marker, days=3, template_name=setup_marker
+    )
+    chasing_run = ChasingRun.objects.create(as_of=D("2026-01-31"), status="finished", customers=1, proposed=1)
+    reminder = Reminder.objects.create(
+        run=chasing_run,
+        customer=customer,
+        currency_code=customer.currency_code or tenant.local_currency,
+        policy=chasing_policy,
+        level=1,
+        channel="email",
+        status="dropped",
+        reason=marker,
+        overdue_lcy=Decimal("60.00"),
+    )
+    ReminderLine.objects.create(
+        reminder=reminder, entry=invoice, level=1, days_overdue=21, remaining=Decimal("60.00")
+    )
     member = controller or get_user_model().objects.get_or_create(username=f"member-of-{tenant.slug}")[0]
     membership, _ = Membership.objects.get_or_create(
         tenant=tenant, user=member, defaults={"role": Role.VIEWER}
@@ -349,4 +402,8 @@ def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, contro
         "message": message,
         "message_template": message_template,
         "message_batch": message_batch,
+        "chasing_policy": chasing_policy,
+        "chasing_level": chasing_level,
+        "chasing_run": chasing_run,
+        "reminder": reminder,
     }

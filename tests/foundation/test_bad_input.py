@@ -24,6 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from aging.models import AgingSetup
 from aging.services import recalculate_all
+from chasing.models import ChasingLevel, ChasingPolicy, ChasingRun, Reminder
 from creditcontrol.models import Membership, Role
 from creditcontrol.setup import tenant_initialise
 from creditcontrol.tenancy import tenant_context
@@ -243,7 +244,23 @@ def world(tenant_a, tenant_b, make_member):
             internet_message_id="<bad-input@example.com>",
         )
         message_template = MessageTemplate.objects.get(purpose="free", channel="email", language="en")
+        policy = ChasingPolicy.objects.get(is_default=True)
+        # a run under review, with the customer's proposed reminder (a start is tried with it closed: PREPARE)
+        chasing_run = ChasingRun.objects.create(as_of=D("2026-02-01"), status="proposed", proposed=1)
+        reminder = Reminder.objects.create(
+            run=chasing_run,
+            customer=customer,
+            currency_code="GBP",
+            policy=policy,
+            level=1,
+            channel="email",
+            overdue_lcy=Decimal("60.00"),
+        )
         a = SimpleNamespace(
+            policy=policy,
+            level=policy.levels.get(number=3),
+            chasing_run=chasing_run,
+            reminder=reminder,
             spare_branch=spare_branch,
             spare_terms=spare_terms,
             spare_code=spare_code,
@@ -296,7 +313,17 @@ def world(tenant_a, tenant_b, make_member):
         b_template = MessageTemplate.objects.create(
             purpose="free", channel="email", language="de", body="Hallo"
         )
+        b_policy = ChasingPolicy.objects.create(name="Beta")
+        b_run = ChasingRun.objects.create(as_of=D("2026-02-01"), status="proposed")
         b = SimpleNamespace(
+            policy=b_policy,
+            level=ChasingLevel.objects.create(
+                policy=b_policy, number=1, name="Beta", days=3, template_name="Beta"
+            ),
+            chasing_run=b_run,
+            reminder=Reminder.objects.create(
+                run=b_run, customer=b_customer, currency_code="GBP", policy=b_policy, level=1, channel="email"
+            ),
             spare_branch=b_branch,
             spare_terms=b_customer.payment_terms,
             spare_code=b_code,
@@ -832,6 +859,100 @@ BASES = {
     ),
 }
 
+
+def _policy_form(name):
+    return lambda a: {
+        "name": name,
+        "is_default": "on",
+        "minimum_overdue_lcy": "10.00",
+        "contact_gap_days": "7",
+        "repeat_last_times": "2",
+        "repeat_after_days": "14",
+        "attach_statement": "on",
+        "is_active": "on",
+    }
+
+
+def _level_form(prefix):
+    return {
+        f"{prefix}-name": "Solicitor",
+        f"{prefix}-days": "45",
+        f"{prefix}-channel": "letter",
+        f"{prefix}-template_name": "Final notice",
+        f"{prefix}-todo_description": "Hand over",
+        f"{prefix}-hold_documents": "on",
+        f"{prefix}-fee_lcy": "40.00",
+        f"{prefix}-sends_automatically": "",
+    }
+
+
+BASES.update(
+    {
+        # chasing: Setup > Chasing, the runs and their review, a reminder's text; the card's and the credit
+        # list's chasing actions
+        ("chasing-setup", "post"): (
+            None,
+            lambda a: {"scheduled": "on", "weekdays": ["1", "4"], "run_at": "07:30", "freshness_days": "3"},
+            "form",
+        ),
+        ("chasing-group", "post"): (
+            "group",
+            lambda a: {
+                f"group{a.group.pk}-policy": str(a.policy.pk),
+                f"group{a.group.pk}-paused_until": "2099-01-31",
+                f"group{a.group.pk}-reason": "Audit",
+            },
+            "form",
+        ),
+        ("chasing-policy-new", "post"): (None, _policy_form("Key accounts"), "form"),
+        ("chasing-policy", "post"): ("policy", _policy_form("Standard"), "form"),
+        ("chasing-level-new", "post"): ("policy", lambda a: _level_form("new"), "form"),
+        ("chasing-level", "post"): (
+            "level",
+            lambda a: {**_level_form(f"level{a.level.pk}"), f"level{a.level.pk}-days": "35"},
+            "form",
+        ),
+        ("chasing-level-delete", "post"): ("level", lambda a: {}, "form"),
+        ("chasing-run-start", "post"): (None, lambda a: {"as_of": "2026-02-01"}, "form"),
+        ("chasing-run-review", "post"): (
+            "chasing_run",
+            lambda a: {"action": "drop", "reminder": [str(a.reminder.pk)], "reason": "By phone"},
+            "form",
+        ),
+        ("chasing-run-close", "post"): ("chasing_run", lambda a: {}, "form"),
+        ("chasing-reminder-edit", "post"): (
+            "reminder",
+            lambda a: {"subject": "About {{ customer.code }}", "body": "Please pay {{ overdue }}."},
+            "form",
+        ),
+        ("customer-chasing", "post"): (
+            "customer",
+            lambda a: {"action": "pause", "pause-paused_until": "2099-01-31", "pause-reason": "Dispute"},
+            "form",
+        ),
+        ("customers-chasing", "post"): (
+            None,
+            lambda a: {
+                "customers": [str(a.customer.pk)],
+                "action": "pause",
+                "paused_until": "2099-01-31",
+                "reason": "Year end",
+                "query": "sort=code",
+            },
+            "form",
+        ),
+    }
+)
+
+
+def _close_the_open_run(world):
+    with tenant_context(world.tenant):
+        ChasingRun.objects.filter(pk=world.a.chasing_run.pk).update(status="finished")
+
+
+# What a route needs of the tenant before each request (in its savepoint): a run starts when none is open.
+PREPARE = {"chasing-run-start": _close_the_open_run}
+
 IMPORT_KINDS = ("customers", "entries", "applications")
 
 
@@ -881,6 +1002,8 @@ class Sender:
         headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
         self.sent += 1
         with transaction.atomic():
+            if name in PREPARE:
+                PREPARE[name](self.world)
             try:
                 if form is not None:
                     response = getattr(client, method)(path, form, **headers)
@@ -1039,6 +1162,8 @@ def test_the_good_bodies_are_good(world):
     refused = []
     for name, method, path, good, _ in [*_api_cases(world), *_page_cases(world)]:
         with transaction.atomic():
+            if name in PREPARE:
+                PREPARE[name](world)
             if (name, method) in {(n, m) for (n, m), (_, _, s) in BASES.items() if s == "form"}:
                 if name == "ledger-import":
                     good = {**good, "file": _files(world)[0]}
