@@ -493,7 +493,7 @@ def test_the_cards_chasing_panel_after_a_sent_reminder(
         "INV-A2 19/06/2026 80.00 GBP not reminded",
     ]
     assert rows(card, "chasing-reminders") == [
-        f"Run {run.pk} 10/06/2026 1. Friendly reminder Handed to messages Friendly reminder: account C001"
+        f"Run {run.pk} 10/06/2026 1. Friendly reminder Handed to messages E-mail"
     ]
     # INV-A1 reaches level 2 on 18/06 (17 days after 01/06), before INV-A2 reaches level 1 on 22/06
     assert "Next step Level 2. Second reminder on 18/06/2026 (INV-A1, due since then)" in text(card)
