@@ -18,6 +18,7 @@ from chasing.models import (
     Reminder,
     RunStatus,
 )
+from chasing.services import run_propose
 from creditcontrol.models import Role
 from creditcontrol.tenancy import tenant_context
 from customers.models import CustomerGroup
@@ -586,3 +587,22 @@ def test_the_credit_lists_chasing_actions(chasing, make_member, client, django_c
             "C002",
         ]
     assert started["Location"] == f"/t/{SLUG}/chasing/runs/{run.pk}/"
+
+
+def test_while_the_proposal_is_made_the_run_asks_for_itself_again(chasing, make_member, client):
+    """The proposal is a worker's: until it is made the section polls (htmx), then shows the proposal."""
+    client.force_login(make_member(chasing.tenant, Role.CONTROLLER, username="cleo"))
+    client.post(f"/t/{SLUG}/chasing/start/", {"as_of": "2026-06-10"})  # its task waits for the commit
+    with tenant_context(chasing.tenant):
+        run = ChasingRun.objects.get()
+    url = f"/t/{SLUG}/chasing/runs/{run.pk}/"
+    page = client.get(url).content.decode()
+    assert f'<section id="run" data-status="proposing" hx-get="{url}" hx-trigger="every 1s"' in page
+    assert "Making the proposal…" in page
+    fragment = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert fragment.startswith('<section id="run" data-status="proposing"') and "<html" not in fragment
+    with tenant_context(chasing.tenant):
+        run_propose(run.pk)
+    done = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert done.startswith('<section id="run" data-status="proposed">')
+    assert "11 customers with an item due · 3 proposed · 8 left out" in done
