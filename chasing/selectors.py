@@ -4,7 +4,7 @@ and a customer's chasing (its items' levels, the next step, its reminders)."""
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 
 from customers.models import Customer
 from ledger.models import LedgerEntry
@@ -60,8 +60,8 @@ def run_reminders(*, run: ChasingRun, left_out: bool):
 def run_counts(*, run: ChasingRun) -> dict[str, int]:
     """How many of the run's reminders the user may see are in each status."""
     counts = dict.fromkeys(ReminderStatus.values, 0)
-    for status in Reminder.objects.filter(run=run).values_list("status", flat=True):
-        counts[status] += 1
+    rows = Reminder.objects.filter(run=run).values_list("status").annotate(n=Count("pk")).order_by()
+    counts.update(dict(rows))
     return counts
 
 

@@ -305,10 +305,13 @@ class RunView(TenantPageMixin, TemplateView):
         reminders = Paginator(selectors.run_reminders(run=run, left_out=False), PAGE_SIZE).get_page(
             self.request.GET.get("page")
         )
-        left_out = list(selectors.run_reminders(run=run, left_out=True))
+        left_out = Paginator(selectors.run_reminders(run=run, left_out=True), PAGE_SIZE).get_page(
+            self.request.GET.get("left_page")
+        )
+        left_out.object_list = list(left_out.object_list)
         reminders.object_list = list(reminders.object_list)
         names = selectors.level_names()
-        for reminder in [*reminders.object_list, *left_out]:
+        for reminder in [*reminders.object_list, *left_out.object_list]:
             reminder.level_name = names.get((reminder.policy_id, reminder.level), "")
         counts = selectors.run_counts(run=run)
         can_review = self.can(Role.CONTROLLER) and run.status in (RunStatus.PROPOSED, RunStatus.SENDING)
