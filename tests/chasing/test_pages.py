@@ -606,3 +606,16 @@ def test_while_the_proposal_is_made_the_run_asks_for_itself_again(chasing, make_
     done = client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert done.startswith('<section id="run" data-status="proposed">')
     assert "11 customers with an item due · 3 proposed · 8 left out" in done
+
+
+def test_a_runs_page_reads_a_fixed_number_of_queries(
+    chasing, make_member, client, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    """Eleven customers here, thousands in a big run: the queries do not grow with the rows (each page's
+    reminders and their items are read at once)."""
+    client.force_login(make_member(chasing.tenant, Role.MANAGER, username="max"))
+    start(client, capture=django_capture_on_commit_callbacks)
+    with tenant_context(chasing.tenant):
+        run = ChasingRun.objects.get()
+    with django_assert_max_num_queries(20):
+        assert client.get(f"/t/{SLUG}/chasing/runs/{run.pk}/").status_code == 200
