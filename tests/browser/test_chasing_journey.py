@@ -149,6 +149,12 @@ def test_a_two_level_policy_a_reviewed_run_and_a_paused_group(page, ledger, make
     page.goto("/t/alpha/customers/credit/?controller=&sort=code")  # every controller's (C002 is nobody's)
     page.check("#credit-list tr:has-text('C002') input[name=customers]")
     _shot(page, "8_credit_list")
+    page.click("#chase-selected")
+    assert page.locator("h1").inner_text() == "Chase 1 customer"
+    assert page.locator("#id_as_of").input_value() == today.isoformat()
+    _shot(page, "8b_chase")
+    page.goto("/t/alpha/customers/credit/?controller=&sort=code")
+    page.check("#credit-list tr:has-text('C002') input[name=customers]")
     page.click("#pause-selected")
     assert page.locator("h1").inner_text() == "Pause chasing of 1 customer"
     until = datetime.date(today.year, 12, 31)
