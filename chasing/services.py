@@ -519,16 +519,16 @@ def _items_text(reminder: Reminder, lines: list[ReminderLine], as_of: datetime.d
     return text_table(rows, right={2, 3})
 
 
-def _reminder_send(run: ChasingRun, reminder: Reminder) -> None:
-    customer = reminder.customer
+def reminder_draft(*, reminder: Reminder, lines: list[ReminderLine] | None = None, statement=None):
+    """The message a reminder makes, as it would go out now: its level's template (or the subject and text
+    edited on review) filled for the customer as of its run's day, with the items it lists (those still
+    open). Returns the draft and the level; raises DomainError when it cannot be made."""
+    customer, run = reminder.customer, reminder.run
     level = ChasingLevel.objects.filter(policy_id=reminder.policy_id, number=reminder.level).first()
     if level is None:
         raise DomainError(f"Level {reminder.level} of the policy no longer exists.")
-    lines = list(
-        reminder.lines.filter(level__isnull=False, entry__is_open=True)
-        .select_related("entry")
-        .select_for_update(of=("self",))
-    )
+    if lines is None:
+        lines = list(reminder.lines.filter(level__isnull=False, entry__is_open=True).select_related("entry"))
     if not lines:
         raise DomainError("Nothing left to chase: the items were settled after the proposal.")
     template = template_for(
@@ -541,7 +541,6 @@ def _reminder_send(run: ChasingRun, reminder: Reminder) -> None:
         raise DomainError(
             f"There is no {Channel(reminder.channel).label} reminder template named {level.template_name!r}."
         )
-    statement = statement_open_item(customer=customer, as_of=run.as_of)
     extra = {
         "reminder.level": str(level.number),
         "reminder.name": level.name,
@@ -557,11 +556,24 @@ def _reminder_send(run: ChasingRun, reminder: Reminder) -> None:
             template=template,
             subject=reminder.subject or None,
             body=reminder.body or None,
-            statement=statement,
+            statement=statement or statement_open_item(customer=customer, as_of=run.as_of),
             extra_values=extra,
         )
     except NoRecipient as error:
         raise DomainError(error.message) from error
+    return draft, level
+
+
+def _reminder_send(run: ChasingRun, reminder: Reminder) -> None:
+    customer = reminder.customer
+    reminder.run = run
+    lines = list(
+        reminder.lines.filter(level__isnull=False, entry__is_open=True)
+        .select_related("entry")
+        .select_for_update(of=("self",))
+    )
+    statement = statement_open_item(customer=customer, as_of=run.as_of) if lines else None
+    draft, level = reminder_draft(reminder=reminder, lines=lines, statement=statement)
     user = reminder.decided_by or run.started_by
     attach = reminder.channel == Channel.LETTER or (
         reminder.channel == Channel.EMAIL and reminder.policy is not None and reminder.policy.attach_statement

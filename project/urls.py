@@ -13,6 +13,7 @@ tenant_pages = [
     path("", include("workspace.urls")),
     path("", include("aging.urls")),
     path("", include("messaging.urls")),
+    path("", include("chasing.urls")),
     path("ledger/", include("ledger.urls")),
     path("interactions/", include("interactions.urls")),
     path("setup/", include("creditcontrol.urls_setup")),

@@ -173,6 +173,24 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "message-template": ("get", "message_template"),
     "letterhead": ("get", None),
     "signing-secret": ("post", None),
+    # chasing (chasing/urls.py): its setup, the runs, a run's review, a reminder; and from the workspace, a
+    # customer's pause and policy (the card) and the credit list's ticked customers paused or chased
+    "chasing-setup": ("get", None),
+    "chasing-group": ("post", "group"),
+    "chasing-policy-new": ("get", None),
+    "chasing-policy": ("get", "chasing_policy"),
+    "chasing-level-new": ("post", "chasing_policy"),
+    "chasing-level": ("post", "chasing_level"),
+    "chasing-level-delete": ("post", "chasing_level"),
+    "chasing-runs": ("get", None),
+    "chasing-run-start": ("post", None),
+    "chasing-run": ("get", "chasing_run"),
+    "chasing-run-review": ("post", "chasing_run"),
+    "chasing-close-run": ("post", "chasing_run"),
+    "chasing-reminder": ("get", "reminder"),
+    "chasing-reminder-edit": ("post", "reminder"),
+    "customer-chasing": ("post", "customer"),
+    "customers-chasing": ("post", None),
     # the audit log: its page, its export and its API
     "audit-log": ("get", None),
     "audit-export": ("get", None),
@@ -257,6 +275,20 @@ CONTROLLER_SCOPE: dict[str, str] = {
     "chasing-run-close": "role",  # a manager's: it drops every controller's proposals
     "chasing-pause-api": "refused",
     "chasing-resume-api": "refused",
+    # chasing: a run is every member's (its reminders are scoped: tests/chasing/test_pages.py); a start for
+    # every customer names none; the review and the credit list's action name reminders or customers
+    "chasing-run": "shared",
+    "chasing-run-start": "shared",
+    "chasing-run-review": "refused",
+    "customers-chasing": "refused",
+    "chasing-close-run": "role",  # a manager's (the page)
+    "chasing-setup": "role",  # Setup > Chasing: a tenant admin's
+    "chasing-group": "role",
+    "chasing-policy-new": "role",
+    "chasing-policy": "role",
+    "chasing-level-new": "role",
+    "chasing-level": "role",
+    "chasing-level-delete": "role",
     # a tenant admin's or a manager's pages
     "aging-setup": "role",
     "aging-setup-api": "role",
@@ -400,7 +432,7 @@ def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, contro
         internet_message_id=f"<{marker}-letter@example.com>",
     )
     chasing_policy = ChasingPolicy.objects.create(name=f"{setup_marker} policy")
-    ChasingLevel.objects.create(
+    chasing_level = ChasingLevel.objects.create(
         policy=chasing_policy,
         number=1,
         name=f"{setup_marker} level",
@@ -452,4 +484,6 @@ def one_customer_of_everything(tenant, *, marker: str, setup_marker: str, contro
         "chasing_policy": chasing_policy,
         "chasing_run": chasing_run,
         "chasing_reminder": chasing_reminder,
+        "chasing_level": chasing_level,
+        "reminder": chasing_reminder,
     }

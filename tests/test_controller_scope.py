@@ -126,7 +126,10 @@ def test_lists_show_none_of_another_controllers_rows(scoped, name):
 def test_the_tenants_setup_and_jobs_are_shared(scoped, name):
     path, response = _probe(scoped, name)
     assert response.status_code == (
-        302 if name in {"credit-list-columns", "credit-list-views", "work-date", "branch-context"} else 200
+        302
+        if name
+        in {"credit-list-columns", "credit-list-views", "work-date", "branch-context", "chasing-run-start"}
+        else 200
     ), path
 
 
@@ -237,11 +240,48 @@ def _refuse_chasing_pause(path: str, body: dict):
     return probe
 
 
+def _refuse_chasing_run_review(world):
+    """Another controller's reminder in a run under review: not there for me; Release all is all of mine."""
+    slug, run, reminder = _slug(world), world["objects"]["chasing_run"], world["objects"]["reminder"]
+    with tenant_context(world["tenant"]):
+        type(run).objects.filter(pk=run.pk).update(status="proposed")
+        type(reminder).objects.filter(pk=reminder.pk).update(status="proposed", reason="")
+    url = f"/t/{slug}/chasing/runs/{run.pk}/review/"
+    response = world["client"].post(url, {"action": "release", "reminder": [reminder.pk]})
+    assert response.status_code == 400
+    assert "Some of these reminders are not proposed in this run any more." in _body(response)
+    dropped = world["client"].post(url, {"action": "drop", "reminder": [reminder.pk], "reason": "x"})
+    assert dropped.status_code == 400
+    assert "Some of these reminders are not proposed in this run any more." in _body(dropped)
+    everything = world["client"].post(url, {"action": "release_all"})
+    assert (everything.status_code, _messages(everything)[-1]) == (302, "0 reminders released to send.")
+    with tenant_context(world["tenant"]):
+        assert type(reminder).objects.get(pk=reminder.pk).status == "proposed"
+
+
+def _refuse_customers_chasing(world):
+    slug = _slug(world)
+    both = [world["objects"]["customer"].pk, world["mine"].pk]
+    response = world["client"].post(f"/t/{slug}/customers/chasing/", {"customers": both, "action": "resume"})
+    assert response.status_code == 400 and "No such customer." in _body(response)
+    paused = world["client"].post(
+        f"/t/{slug}/customers/chasing/",
+        {"ids": str(both[0]), "action": "pause", "paused_until": "2099-01-01"},
+    )
+    assert paused.status_code == 400 and "No such customer." in _body(paused)
+    mine = world["client"].post(
+        f"/t/{slug}/customers/chasing/", {"customers": [world["mine"].pk], "action": "resume"}
+    )
+    assert (mine.status_code, _messages(mine)) == (302, ["Chasing resumed for 1 customer."])
+
+
 REFUSALS = {
     "chasing-run-release": _refuse_chasing_review("release", {}),
     "chasing-run-drop": _refuse_chasing_review("drop", {"reason": "Paid"}),
     "chasing-pause-api": _refuse_chasing_pause("pause", {"until": "2099-01-01"}),
     "chasing-resume-api": _refuse_chasing_pause("resume", {}),
+    "chasing-run-review": _refuse_chasing_run_review,
+    "customers-chasing": _refuse_customers_chasing,
     "customers-contact": _refuse_customers_contact,
     "credit-list-recalculate": _refuse_credit_list_recalculate,
     "aging-recalculation-start": _refuse_aging_recalculation_start,

@@ -26,7 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from aging.models import AgingSetup
 from aging.services import recalculate_all
-from chasing.models import ChasingPolicy, ChasingRun, Reminder, ReminderLine
+from chasing.models import ChasingLevel, ChasingPolicy, ChasingRun, Reminder, ReminderLine
 from creditcontrol.models import Membership, Role
 from creditcontrol.setup import tenant_initialise
 from creditcontrol.tenancy import tenant_context
@@ -269,6 +269,9 @@ def world(tenant_a, tenant_b, make_member):
             chasing_policy=chasing_policy,
             chasing_run=chasing_run,
             chasing_reminder=chasing_reminder,
+            policy=chasing_policy,
+            level=chasing_policy.levels.get(number=3),
+            reminder=chasing_reminder,
             spare_branch=spare_branch,
             spare_terms=spare_terms,
             spare_code=spare_code,
@@ -327,6 +330,11 @@ def world(tenant_a, tenant_b, make_member):
             chasing_policy=b_policy,
             chasing_run=b_run,
             chasing_reminder=b_reminder,
+            policy=b_policy,
+            level=ChasingLevel.objects.create(
+                policy=b_policy, number=1, name="Beta", days=3, template_name="Beta"
+            ),
+            reminder=b_reminder,
             spare_branch=b_branch,
             spare_terms=b_customer.payment_terms,
             spare_code=b_code,
@@ -971,6 +979,100 @@ BASES = {
     ),
 }
 
+
+def _policy_form(name):
+    return lambda a: {
+        "name": name,
+        "is_default": "on",
+        "minimum_overdue_lcy": "10.00",
+        "contact_gap_days": "7",
+        "repeat_last_times": "2",
+        "repeat_after_days": "14",
+        "attach_statement": "on",
+        "is_active": "on",
+    }
+
+
+def _level_form(prefix):
+    return {
+        f"{prefix}-name": "Solicitor",
+        f"{prefix}-days": "45",
+        f"{prefix}-channel": "letter",
+        f"{prefix}-template_name": "Final notice",
+        f"{prefix}-todo_description": "Hand over",
+        f"{prefix}-hold_documents": "on",
+        f"{prefix}-fee_lcy": "40.00",
+        f"{prefix}-sends_automatically": "",
+    }
+
+
+BASES.update(
+    {
+        # chasing: Setup > Chasing, the runs and their review, a reminder's text; the card's and the credit
+        # list's chasing actions
+        ("chasing-setup", "post"): (
+            None,
+            lambda a: {"scheduled": "on", "weekdays": ["1", "4"], "run_at": "07:30", "freshness_days": "3"},
+            "form",
+        ),
+        ("chasing-group", "post"): (
+            "group",
+            lambda a: {
+                f"group{a.group.pk}-policy": str(a.policy.pk),
+                f"group{a.group.pk}-paused_until": "2099-01-31",
+                f"group{a.group.pk}-reason": "Audit",
+            },
+            "form",
+        ),
+        ("chasing-policy-new", "post"): (None, _policy_form("Key accounts"), "form"),
+        ("chasing-policy", "post"): ("policy", _policy_form("Standard"), "form"),
+        ("chasing-level-new", "post"): ("policy", lambda a: _level_form("new"), "form"),
+        ("chasing-level", "post"): (
+            "level",
+            lambda a: {**_level_form(f"level{a.level.pk}"), f"level{a.level.pk}-days": "35"},
+            "form",
+        ),
+        ("chasing-level-delete", "post"): ("level", lambda a: {}, "form"),
+        ("chasing-run-start", "post"): (None, lambda a: {"as_of": "2026-02-01"}, "form"),
+        ("chasing-run-review", "post"): (
+            "chasing_run",
+            lambda a: {"action": "drop", "reminder": [str(a.reminder.pk)], "reason": "By phone"},
+            "form",
+        ),
+        ("chasing-close-run", "post"): ("chasing_run", lambda a: {}, "form"),
+        ("chasing-reminder-edit", "post"): (
+            "reminder",
+            lambda a: {"subject": "About {{ customer.code }}", "body": "Please pay {{ overdue }}."},
+            "form",
+        ),
+        ("customer-chasing", "post"): (
+            "customer",
+            lambda a: {"action": "pause", "pause-paused_until": "2099-01-31", "pause-reason": "Dispute"},
+            "form",
+        ),
+        ("customers-chasing", "post"): (
+            None,
+            lambda a: {
+                "customers": [str(a.customer.pk)],
+                "action": "pause",
+                "paused_until": "2099-01-31",
+                "reason": "Year end",
+                "query": "sort=code",
+            },
+            "form",
+        ),
+    }
+)
+
+
+def _close_the_open_run(world):
+    with tenant_context(world.tenant):
+        ChasingRun.objects.filter(pk=world.a.chasing_run.pk).update(status="finished")
+
+
+# What a route needs of the tenant before each request (in its savepoint): a run starts when none is open.
+PREPARE = {"chasing-run-start": _close_the_open_run}
+
 IMPORT_KINDS = ("customers", "entries", "applications")
 
 
@@ -1031,6 +1133,8 @@ class Sender:
             headers.update(_signature(self.world, raw if raw is not None else _dumps(body)))
         self.sent += 1
         with transaction.atomic():
+            if name in PREPARE:
+                PREPARE[name](self.world)
             try:
                 if form is not None:
                     response = getattr(client, method)(path, form, **headers)
@@ -1211,6 +1315,8 @@ def test_the_good_bodies_are_good(world):
     refused = []
     for name, method, path, good, _ in [*_api_cases(world), *_page_cases(world)]:
         with transaction.atomic():
+            if name in PREPARE:
+                PREPARE[name](world)
             if (name, method) in {(n, m) for (n, m), (_, _, s) in BASES.items() if s == "form"}:
                 if name == "ledger-import":
                     good = {**good, "file": _files(world)[0]}

@@ -2,6 +2,7 @@
 
 from .balance_due import BalanceDueReportView, RecordPaymentView
 from .branch import BranchContextView
+from .chasing import CustomerChasingView, CustomersChasingView
 from .contact_customers import ContactCustomersView
 from .contacts import ContactCreateView, ContactEditView
 from .credit_list import (
@@ -26,6 +27,8 @@ __all__ = [
     "ContactCustomersView",
     "ContactEditView",
     "CreditListViewsView",
+    "CustomerChasingView",
+    "CustomersChasingView",
     "CustomerAssignView",
     "CustomerCardView",
     "CustomerListView",

@@ -12,6 +12,8 @@ from django.views.generic import TemplateView, View
 
 from aging.selectors import statistics_as_seen
 from audit import selectors as audit_selectors
+from chasing import selectors as chasing_selectors
+from chasing.forms import CustomerChasingForm, PauseForm
 from creditcontrol import scope
 from creditcontrol.charts import credit_review_svg
 from creditcontrol.errors import DomainError
@@ -108,9 +110,10 @@ class CustomerCardView(TenantPageMixin, TemplateView):
         except Customer.DoesNotExist:
             raise Http404("No such customer.") from None
 
-    def get_context_data(self, form=None, **kwargs):
+    def get_context_data(self, form=None, pause_form=None, chasing_form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         customer = self.get_customer()
+        chased = chasing_selectors.customer_chasing(customer)
         today = self.tenant.today()
         points = selectors.credit_review_series(customer=customer, until=today)
         context.update(
@@ -128,6 +131,19 @@ class CustomerCardView(TenantPageMixin, TemplateView):
             can_edit_contacts=self.can(Role.CONTROLLER),
             today=today,
             audit_changes=audit_selectors.customer_changes(customer_id=customer.pk),
+            chasing=chased,
+            can_chase=self.can(Role.CONTROLLER),
+            pause_form=pause_form or PauseForm(prefix="pause"),
+            chasing_form=chasing_form
+            or CustomerChasingForm(
+                prefix="chasing",
+                initial={
+                    "policy": str(chased["own"].policy_id)
+                    if chased["own"] and chased["own"].policy_id
+                    else "",
+                    "excluded": chased["excluded"],
+                },
+            ),
             **_disputed(customer),
         )
         return context
