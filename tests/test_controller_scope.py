@@ -13,7 +13,7 @@ from django.contrib.messages import get_messages
 
 from aging.models import RecalculationRun
 from aging.services import recalculate_all
-from chasing.models import CustomerChasing, Reminder
+from chasing.models import ChasingRun, CustomerChasing, Reminder
 from creditcontrol import scope
 from creditcontrol.models import Role
 from creditcontrol.tenancy import TenantOwned, tenant_context
@@ -124,6 +124,9 @@ def test_lists_show_none_of_another_controllers_rows(scoped, name):
 
 @pytest.mark.parametrize("name", sorted(n for n, answer in CONTROLLER_SCOPE.items() if answer == "shared"))
 def test_the_tenants_setup_and_jobs_are_shared(scoped, name):
+    if name == "chasing-run-start":  # refused while a run is open: the world's run under review is closed
+        with tenant_context(scoped["tenant"]):
+            ChasingRun.objects.update(status="finished")
     path, response = _probe(scoped, name)
     assert response.status_code == (
         302

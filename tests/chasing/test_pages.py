@@ -407,7 +407,9 @@ def test_a_reminders_preview_and_its_edit(chasing, make_member, client, django_c
     table = body.split("are now due:\n\n")[1].split("\n\n")[0].splitlines()
     assert [line.split() for line in table] == [
         ["Document", "Due", "Remaining", "Days", "overdue", "Reminder"],
-        ["INV-A1", "01/06/2026", "500.00", "GBP", "9", "1"],
+        ["CM-A1", "25/05/2026", "-100.00", "GBP", "credit,", "netted"],
+        ["INV-A1", "01/06/2026", "500.00", "GBP", "9", "level", "1"],
+        ["INV-A2", "19/06/2026", "80.00", "GBP", "not", "yet", "due"],
     ]
     assert "Your overdue balance is 400.00 GBP." in body
     bad = client.post(f"{url}edit/", {"subject": "Hi", "body": "{{ custmer.name }}"})
