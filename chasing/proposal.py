@@ -1,4 +1,4 @@
-"""The proposal of a chasing run, set-based: three statements over the open entries, whatever the number of
+"""The proposal of a chasing run, set-based: one statement over the open entries, whatever the number of
 customers (no loop over customers or entries in Python).
 
 For each open entry of the run's customers, with its customer's policy (the customer's own, else its
@@ -63,10 +63,12 @@ T = {
     "line": ReminderLine._meta.db_table,
 }
 
-# The items due for a reminder (or that would be, but are left out), one row each. A policy's levels as
-# steps: from the level an item has reached to the next (and, from the last, to itself again: a repeat).
-ITEMS = """
-CREATE TEMP TABLE chasing_item ON COMMIT DROP AS
+# The whole proposal in one statement: the items due for a reminder (or that would be, but are left out);
+# a policy's levels as steps, from the level an item has reached to the next (and, from the last, to itself
+# again: a repeat); one candidate per customer and currency with its level, channel and, when left out,
+# why; the reminders written, then their lines. Everything in between stays in memory (CTEs), not in
+# temporary tables written to disk and read back.
+PROPOSAL = """
 WITH cust AS MATERIALIZED (
     SELECT c.id, COALESCE(cc.policy_id, gc.policy_id, %(default_policy)s) AS policy_id
       FROM {customer} c
@@ -93,33 +95,30 @@ promised AS MATERIALIZED (
      WHERE p.tenant_id = %(tenant)s AND p.status = 'pending'
        AND p.promised_payment_date + %(grace)s >= %(as_of)s
      GROUP BY pe.entry_id
-)
-SELECT e.id AS entry_id, e.customer_id, e.currency_code, cust.policy_id, (%(as_of)s - e.due_date) AS days,
-       e.remaining_amount AS remaining, COALESCE(ec.level, 0) AS previous_level, step.to_level AS level,
-       CASE WHEN sc.exclude_from_chasing THEN 'Status ' || sc.code || ': not chased'
-            WHEN promised.promised_date IS NOT NULL
-            THEN 'Promised for ' || to_char(promised.promised_date, 'YYYY-MM-DD') END AS left_out
-  FROM {entry} e
-  JOIN cust ON cust.id = e.customer_id
-  LEFT JOIN {entry_chasing} ec ON ec.entry_id = e.id
-  JOIN step ON step.policy_id = cust.policy_id AND step.from_level = COALESCE(ec.level, 0)
-  LEFT JOIN {status} sc ON sc.id = e.status_code_id
-  LEFT JOIN promised ON promised.entry_id = e.id
- WHERE e.tenant_id = %(tenant)s AND e.is_open AND e.remaining_amount > 0 AND e.posting_date <= %(as_of)s
-   AND (ec.reminded_on IS NULL OR ec.reminded_on < %(as_of)s)
-   AND %(as_of)s - e.due_date >= step.days
-   AND (NOT step.is_repeat
-        OR (COALESCE(ec.repeats, 0) < step.times AND %(as_of)s - ec.reminded_on >= step.after_days))
-"""
-
-# One row per customer and currency with an item due: its level, channel and, when left out, why.
-CANDIDATES = """
-CREATE TEMP TABLE chasing_candidate ON COMMIT DROP AS
-WITH due AS MATERIALIZED (
+),
+item AS MATERIALIZED (
+    SELECT e.id AS entry_id, e.customer_id, e.currency_code, cust.policy_id, (%(as_of)s - e.due_date) AS days,
+           e.remaining_amount AS remaining, COALESCE(ec.level, 0) AS previous_level, step.to_level AS level,
+           CASE WHEN sc.exclude_from_chasing THEN 'Status ' || sc.code || ': not chased'
+                WHEN promised.promised_date IS NOT NULL
+                THEN 'Promised for ' || to_char(promised.promised_date, 'YYYY-MM-DD') END AS left_out
+      FROM {entry} e
+      JOIN cust ON cust.id = e.customer_id
+      LEFT JOIN {entry_chasing} ec ON ec.entry_id = e.id
+      JOIN step ON step.policy_id = cust.policy_id AND step.from_level = COALESCE(ec.level, 0)
+      LEFT JOIN {status} sc ON sc.id = e.status_code_id
+      LEFT JOIN promised ON promised.entry_id = e.id
+     WHERE e.tenant_id = %(tenant)s AND e.is_open AND e.remaining_amount > 0 AND e.posting_date <= %(as_of)s
+       AND (ec.reminded_on IS NULL OR ec.reminded_on < %(as_of)s)
+       AND %(as_of)s - e.due_date >= step.days
+       AND (NOT step.is_repeat
+            OR (COALESCE(ec.repeats, 0) < step.times AND %(as_of)s - ec.reminded_on >= step.after_days))
+),
+due AS MATERIALIZED (
     SELECT customer_id, currency_code, MIN(policy_id) AS policy_id,
            MAX(level) FILTER (WHERE left_out IS NULL) AS level,
            string_agg(DISTINCT left_out, '; ') AS left_out
-      FROM chasing_item GROUP BY customer_id, currency_code
+      FROM item GROUP BY customer_id, currency_code
 ),
 overdue AS (
     SELECT e.customer_id, SUM(e.remaining_amount_lcy) AS overdue_lcy
@@ -142,71 +141,70 @@ contacted AS (
 reachable AS (
     SELECT customer_id, bool_or(email <> '') AS email, bool_or(phone <> '') AS sms
       FROM {contact} WHERE tenant_id = %(tenant)s AND NOT is_inactive GROUP BY customer_id
+),
+candidate AS MATERIALIZED (
+    SELECT due.customer_id, due.currency_code, due.policy_id, due.level, lv.channel AS level_channel,
+           COALESCE(overdue.overdue_lcy, 0) AS overdue_lcy,
+           CASE WHEN lv.channel = 'email' AND (c.email <> '' OR COALESCE(r.email, FALSE)) THEN 'email'
+                WHEN lv.channel = 'sms' AND (c.phone <> '' OR COALESCE(r.sms, FALSE)) THEN 'sms'
+                WHEN c.address <> '' THEN 'letter' ELSE '' END AS channel,
+           CASE
+             WHEN due.level IS NULL THEN 'Every item due for a reminder is left out: ' || due.left_out
+             WHEN cc.excluded THEN 'Not chased (set on the customer).'
+             WHEN cc.paused_until >= %(as_of)s THEN
+                  'Paused until ' || to_char(cc.paused_until, 'YYYY-MM-DD')
+                  || CASE WHEN cc.pause_reason <> '' THEN ': ' || cc.pause_reason ELSE '' END || '.'
+             WHEN gc.paused_until >= %(as_of)s THEN
+                  'Group ' || g.code || ' paused until ' || to_char(gc.paused_until, 'YYYY-MM-DD')
+                  || CASE WHEN gc.pause_reason <> '' THEN ': ' || gc.pause_reason ELSE '' END || '.'
+             WHEN COALESCE(bf.fed_at, tf.fed_at) IS NULL THEN 'The ledger has never been fed: import it first.'
+             WHEN COALESCE(bf.fed_at, tf.fed_at) < %(fresh_since)s THEN
+                  'Stale ledger: last fed on ' || to_char(COALESCE(bf.fed_at, tf.fed_at) AT TIME ZONE %(zone)s,
+                  'YYYY-MM-DD') || ', more than ' || %(freshness)s || ' days ago.'
+             WHEN COALESCE(overdue.overdue_lcy, 0) < p.minimum_overdue_lcy THEN
+                  'Overdue ' || to_char(COALESCE(overdue.overdue_lcy, 0), 'FM999999999999990.00') || ' '
+                  || %(lcy)s || ' is below the minimum of '
+                  || to_char(p.minimum_overdue_lcy, 'FM999999999999990.00') || ' ' || %(lcy)s || '.'
+             WHEN contacted.at >= %(as_of_start)s - make_interval(days => p.contact_gap_days - 1) THEN
+                  'Contacted on ' || to_char(contacted.at AT TIME ZONE %(zone)s, 'YYYY-MM-DD')
+                  || ', fewer than ' || p.contact_gap_days || ' days ago.'
+             WHEN c.address = '' AND NOT (CASE lv.channel WHEN 'email' THEN c.email <> '' OR COALESCE(r.email, FALSE)
+                                                           WHEN 'sms' THEN c.phone <> '' OR COALESCE(r.sms, FALSE)
+                                                           ELSE FALSE END) THEN
+                  CASE lv.channel WHEN 'email' THEN 'No e-mail address' WHEN 'sms' THEN 'No phone number'
+                       ELSE 'No postal address' END || ' and no postal address for a letter.'
+           END AS reason
+      FROM due
+      JOIN {customer} c ON c.id = due.customer_id
+      JOIN {policy} p ON p.id = due.policy_id
+      LEFT JOIN {level} lv ON lv.policy_id = due.policy_id AND lv.number = due.level
+      LEFT JOIN {customer_chasing} cc ON cc.customer_id = c.id
+      LEFT JOIN {group_chasing} gc ON gc.group_id = c.group_id
+      LEFT JOIN {group} g ON g.id = c.group_id
+      LEFT JOIN {feed} bf ON bf.tenant_id = %(tenant)s AND bf.branch_id = c.branch_id
+      LEFT JOIN {feed} tf ON tf.tenant_id = %(tenant)s AND tf.branch_id IS NULL
+      LEFT JOIN overdue ON overdue.customer_id = c.id
+      LEFT JOIN contacted ON contacted.customer_id = c.id
+      LEFT JOIN reachable r ON r.customer_id = c.id
+),
+reminder AS (
+    INSERT INTO {reminder} (tenant_id, run_id, customer_id, currency_code, policy_id, level, channel, status,
+                            reason, overdue_lcy, subject, body, fee_lcy)
+    SELECT %(tenant)s, %(run)s, k.customer_id, k.currency_code, k.policy_id, k.level,
+           CASE WHEN k.reason IS NULL THEN k.channel ELSE '' END,
+           CASE WHEN k.reason IS NULL THEN 'proposed' ELSE 'skipped' END,
+           COALESCE(k.reason, CASE WHEN k.channel <> k.level_channel
+                                   THEN 'No address for ' || k.level_channel || ': sent as a letter.' ELSE '' END),
+           k.overdue_lcy, '', '', lv.fee_lcy
+      FROM candidate k
+      LEFT JOIN {level} lv ON lv.policy_id = k.policy_id AND lv.number = k.level
+    RETURNING id, customer_id, currency_code
 )
-SELECT due.customer_id, due.currency_code, due.policy_id, due.level, lv.channel AS level_channel,
-       COALESCE(overdue.overdue_lcy, 0) AS overdue_lcy,
-       CASE WHEN lv.channel = 'email' AND (c.email <> '' OR COALESCE(r.email, FALSE)) THEN 'email'
-            WHEN lv.channel = 'sms' AND (c.phone <> '' OR COALESCE(r.sms, FALSE)) THEN 'sms'
-            WHEN c.address <> '' THEN 'letter' ELSE '' END AS channel,
-       CASE
-         WHEN due.level IS NULL THEN 'Every item due for a reminder is left out: ' || due.left_out
-         WHEN cc.excluded THEN 'Not chased (set on the customer).'
-         WHEN cc.paused_until >= %(as_of)s THEN
-              'Paused until ' || to_char(cc.paused_until, 'YYYY-MM-DD')
-              || CASE WHEN cc.pause_reason <> '' THEN ': ' || cc.pause_reason ELSE '' END || '.'
-         WHEN gc.paused_until >= %(as_of)s THEN
-              'Group ' || g.code || ' paused until ' || to_char(gc.paused_until, 'YYYY-MM-DD')
-              || CASE WHEN gc.pause_reason <> '' THEN ': ' || gc.pause_reason ELSE '' END || '.'
-         WHEN COALESCE(bf.fed_at, tf.fed_at) IS NULL THEN 'The ledger has never been fed: import it first.'
-         WHEN COALESCE(bf.fed_at, tf.fed_at) < %(fresh_since)s THEN
-              'Stale ledger: last fed on ' || to_char(COALESCE(bf.fed_at, tf.fed_at) AT TIME ZONE %(zone)s,
-              'YYYY-MM-DD') || ', more than ' || %(freshness)s || ' days ago.'
-         WHEN COALESCE(overdue.overdue_lcy, 0) < p.minimum_overdue_lcy THEN
-              'Overdue ' || to_char(COALESCE(overdue.overdue_lcy, 0), 'FM999999999999990.00') || ' '
-              || %(lcy)s || ' is below the minimum of '
-              || to_char(p.minimum_overdue_lcy, 'FM999999999999990.00') || ' ' || %(lcy)s || '.'
-         WHEN contacted.at >= %(as_of_start)s - make_interval(days => p.contact_gap_days - 1) THEN
-              'Contacted on ' || to_char(contacted.at AT TIME ZONE %(zone)s, 'YYYY-MM-DD')
-              || ', fewer than ' || p.contact_gap_days || ' days ago.'
-         WHEN c.address = '' AND NOT (CASE lv.channel WHEN 'email' THEN c.email <> '' OR COALESCE(r.email, FALSE)
-                                                       WHEN 'sms' THEN c.phone <> '' OR COALESCE(r.sms, FALSE)
-                                                       ELSE FALSE END) THEN
-              CASE lv.channel WHEN 'email' THEN 'No e-mail address' WHEN 'sms' THEN 'No phone number'
-                   ELSE 'No postal address' END || ' and no postal address for a letter.'
-       END AS reason
-  FROM due
-  JOIN {customer} c ON c.id = due.customer_id
-  JOIN {policy} p ON p.id = due.policy_id
-  LEFT JOIN {level} lv ON lv.policy_id = due.policy_id AND lv.number = due.level
-  LEFT JOIN {customer_chasing} cc ON cc.customer_id = c.id
-  LEFT JOIN {group_chasing} gc ON gc.group_id = c.group_id
-  LEFT JOIN {group} g ON g.id = c.group_id
-  LEFT JOIN {feed} bf ON bf.tenant_id = %(tenant)s AND bf.branch_id = c.branch_id
-  LEFT JOIN {feed} tf ON tf.tenant_id = %(tenant)s AND tf.branch_id IS NULL
-  LEFT JOIN overdue ON overdue.customer_id = c.id
-  LEFT JOIN contacted ON contacted.customer_id = c.id
-  LEFT JOIN reachable r ON r.customer_id = c.id
-"""
-
-REMINDERS = """
-INSERT INTO {reminder} (tenant_id, run_id, customer_id, currency_code, policy_id, level, channel, status,
-                        reason, overdue_lcy, subject, body, fee_lcy)
-SELECT %(tenant)s, %(run)s, k.customer_id, k.currency_code, k.policy_id, k.level,
-       CASE WHEN k.reason IS NULL THEN k.channel ELSE '' END,
-       CASE WHEN k.reason IS NULL THEN 'proposed' ELSE 'skipped' END,
-       COALESCE(k.reason, CASE WHEN k.channel <> k.level_channel
-                               THEN 'No address for ' || k.level_channel || ': sent as a letter.' ELSE '' END),
-       k.overdue_lcy, '', '', lv.fee_lcy
-  FROM chasing_candidate k
-  LEFT JOIN {level} lv ON lv.policy_id = k.policy_id AND lv.number = k.level
-"""
-
-LINES = """
 INSERT INTO {line} (tenant_id, reminder_id, entry_id, level, previous_level, days_overdue, remaining, left_out)
 SELECT %(tenant)s, r.id, i.entry_id, CASE WHEN i.left_out IS NULL THEN i.level END, i.previous_level, i.days,
        i.remaining, COALESCE(i.left_out, '')
-  FROM chasing_item i
-  JOIN {reminder} r ON r.run_id = %(run)s AND r.customer_id = i.customer_id AND r.currency_code = i.currency_code
+  FROM item i
+  JOIN reminder r ON r.customer_id = i.customer_id AND r.currency_code = i.currency_code
 """
 
 
@@ -247,12 +245,10 @@ def propose(run: ChasingRun, *, customer_ids: list[int] | None = None) -> dict[s
         # ones of the credit list) are read through their indexes.
         if customer_ids is None or len(customer_ids) > FEW_CUSTOMERS:
             cursor.execute("SET LOCAL enable_nestloop = off")
-        cursor.execute(ITEMS.format(**T), params)
-        cursor.execute("ANALYZE chasing_item")  # a temporary table has no statistics until analysed
-        cursor.execute(CANDIDATES.format(**T), params)
-        cursor.execute("ANALYZE chasing_candidate")
-        cursor.execute(REMINDERS.format(**T), params)
-        cursor.execute(LINES.format(**T), params)
+        # The plan's cost (a disabled nested loop counts as huge) would have PostgreSQL compile it to machine
+        # code first: seconds of compiling for one run of a statement.
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(PROPOSAL.format(**T), params)
         items = cursor.rowcount
         cursor.execute(
             f"""SELECT COUNT(*), COUNT(*) FILTER (WHERE status = 'proposed'), COUNT(*) FILTER (WHERE status = 'skipped')
@@ -260,6 +256,6 @@ def propose(run: ChasingRun, *, customer_ids: list[int] | None = None) -> dict[s
             [run.pk],
         )
         customers, proposed, skipped = cursor.fetchone()
-        cursor.execute("DROP TABLE chasing_item, chasing_candidate")
         cursor.execute("RESET enable_nestloop")
+        cursor.execute("RESET jit")
     return {"customers": customers, "proposed": proposed, "skipped": skipped, "items": items}

@@ -1,7 +1,7 @@
 """Benchmark of a chasing run's proposal on the generated tenant (slug "bench", 200,000 customers and
 10,000,000 entries by default), called by `manage.py bench --only chasing`.
 
-The proposal is set-based (`chasing.proposal`: three statements over the open entries, no loop over
+The proposal is set-based (`chasing.proposal`: one statement over the open entries, no loop over
 customers or entries in Python). Printed beside a bare scan of the same open entries in the same run:
 the first proposal (its tables' pages as the bench found them) and the best of three, each made by
 `run_propose` in a transaction that is rolled back, over a ledger where a fifth of the open items have
