@@ -20,8 +20,14 @@ from interactions.models import PromiseEntry, PromiseStatus, ToDoKind
 from interactions.services.todos import todo_create
 from ledger.models import LedgerEntry
 from messaging.models import Channel, Purpose
-from messaging.services import NoRecipient, message_create, message_draft, template_for, template_save
-from messaging.services import _language as customer_language
+from messaging.services import (
+    NoRecipient,
+    customer_language,
+    message_create,
+    message_draft,
+    template_for,
+    template_save,
+)
 from messaging.statements import statement_open_item
 from messaging.variables import day, money, text_table
 

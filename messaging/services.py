@@ -233,7 +233,9 @@ def message_draft(
     """Fill a template (or the subject and text given) for one customer (with its open-item statement as
     of `as_of`, made here unless given). Raises NoRecipient."""
     recipient = recipient_for(customer, channel)
-    template = template or template_for(purpose=purpose, channel=channel, language=_language(customer))
+    template = template or template_for(
+        purpose=purpose, channel=channel, language=customer_language(customer)
+    )
     if template is None and body is None:
         message = f"There is no {Purpose(purpose).label.lower()} template for {Channel(channel).label}."
         raise DomainError(message, details={"template": [message]}, code="no_template")
@@ -278,7 +280,8 @@ COUNTRY_LANGUAGE = {
 }
 
 
-def _language(customer: Customer) -> str:
+def customer_language(customer: Customer) -> str:
+    """The language a customer reads its messages in: from its country, else English."""
     return COUNTRY_LANGUAGE.get((customer.country or "").upper(), "en")
 
 

@@ -185,3 +185,28 @@ def test_a_two_level_policy_a_reviewed_run_and_a_paused_group(page, ledger, make
     _shot(page, "10_left_out")
     with tenant_context(customers["C001"].tenant):
         assert Reminder.objects.filter(status="sent").count() == 2
+
+
+def test_ticks_on_proposed_reminders_survive_the_progress_refresh(page, ledger, make_member):
+    """A run sending one released reminder while two wait, proposed: the page asks for itself every second,
+    and the reminders ticked meanwhile stay ticked."""
+    from chasing.services import run_propose, run_start
+
+    customers, today = ledger
+    make_member(customers["C001"].tenant, Role.CONTROLLER, username="cleo")
+    with tenant_context(customers["C001"].tenant):
+        run = run_propose(run_start(as_of=today).pk)
+        first = Reminder.objects.get(run=run, customer=customers["C001"])
+        second = Reminder.objects.get(run=run, customer=customers["C002"])
+        # One reminder released and still being made (a worker busy with it): the run is sending.
+        Reminder.objects.filter(pk=first.pk).update(status="released")
+        type(run).objects.filter(pk=run.pk).update(status="sending")
+    sign_in(page, "cleo", PASSWORD)
+    page.goto(f"/t/alpha/chasing/runs/{run.pk}/")
+    page.check(f"#tick-{second.pk}")
+    with page.expect_response(
+        lambda r: f"/chasing/runs/{run.pk}/" in r.url and r.request.headers.get("hx-request") == "true"
+    ):
+        pass  # one refresh of the run's section
+    page.wait_for_timeout(300)
+    assert page.is_checked(f"#tick-{second.pk}")
