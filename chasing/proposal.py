@@ -25,6 +25,7 @@ import zoneinfo
 from django.db import connection
 from django.utils import timezone
 
+from creditcontrol.formats import sql_date_pattern, sql_money
 from creditcontrol.tenancy import current_tenant
 from customers.models import Contact, Customer, CustomerGroup
 from interactions.models import Interaction, Promise, PromiseEntry, StatusCode
@@ -101,7 +102,7 @@ item AS MATERIALIZED (
            e.remaining_amount AS remaining, COALESCE(ec.level, 0) AS previous_level, step.to_level AS level,
            CASE WHEN sc.exclude_from_chasing THEN 'Status ' || sc.code || ': not chased'
                 WHEN promised.promised_date IS NOT NULL
-                THEN 'Promised for ' || to_char(promised.promised_date, 'YYYY-MM-DD') END AS left_out
+                THEN 'Promised for ' || to_char(promised.promised_date, %(date_pattern)s) END AS left_out
       FROM {entry} e
       JOIN cust ON cust.id = e.customer_id
       LEFT JOIN {entry_chasing} ec ON ec.entry_id = e.id
@@ -152,21 +153,19 @@ candidate AS MATERIALIZED (
              WHEN due.level IS NULL THEN 'Every item due for a reminder is left out: ' || due.left_out
              WHEN cc.excluded THEN 'Not chased (set on the customer).'
              WHEN cc.paused_until >= %(as_of)s THEN
-                  'Paused until ' || to_char(cc.paused_until, 'YYYY-MM-DD')
+                  'Paused until ' || to_char(cc.paused_until, %(date_pattern)s)
                   || CASE WHEN cc.pause_reason <> '' THEN ': ' || cc.pause_reason ELSE '' END || '.'
              WHEN gc.paused_until >= %(as_of)s THEN
-                  'Group ' || g.code || ' paused until ' || to_char(gc.paused_until, 'YYYY-MM-DD')
+                  'Group ' || g.code || ' paused until ' || to_char(gc.paused_until, %(date_pattern)s)
                   || CASE WHEN gc.pause_reason <> '' THEN ': ' || gc.pause_reason ELSE '' END || '.'
              WHEN COALESCE(bf.fed_at, tf.fed_at) IS NULL THEN 'The ledger has never been fed: import it first.'
              WHEN COALESCE(bf.fed_at, tf.fed_at) < %(fresh_since)s THEN
                   'Stale ledger: last fed on ' || to_char(COALESCE(bf.fed_at, tf.fed_at) AT TIME ZONE %(zone)s,
-                  'YYYY-MM-DD') || ', more than ' || %(freshness)s || ' days ago.'
+                  %(date_pattern)s) || ', more than ' || %(freshness)s || ' days ago.'
              WHEN COALESCE(overdue.overdue_lcy, 0) < p.minimum_overdue_lcy THEN
-                  'Overdue ' || to_char(COALESCE(overdue.overdue_lcy, 0), 'FM999999999999990.00') || ' '
-                  || %(lcy)s || ' is below the minimum of '
-                  || to_char(p.minimum_overdue_lcy, 'FM999999999999990.00') || ' ' || %(lcy)s || '.'
+                  'Overdue ' || {overdue_money} || ' is below the minimum of ' || {minimum_money} || '.'
              WHEN contacted.at >= %(as_of_start)s - make_interval(days => p.contact_gap_days - 1) THEN
-                  'Contacted on ' || to_char(contacted.at AT TIME ZONE %(zone)s, 'YYYY-MM-DD')
+                  'Contacted on ' || to_char(contacted.at AT TIME ZONE %(zone)s, %(date_pattern)s)
                   || ', fewer than ' || p.contact_gap_days || ' days ago.'
              WHEN c.address = '' AND NOT (CASE lv.channel WHEN 'email' THEN c.email <> '' OR COALESCE(r.email, FALSE)
                                                            WHEN 'sms' THEN c.phone <> '' OR COALESCE(r.sms, FALSE)
@@ -237,6 +236,7 @@ def propose(run: ChasingRun, *, customer_ids: list[int] | None = None) -> dict[s
         "freshness": setup.freshness_days,
         "zone": tenant.time_zone,
         "lcy": tenant.local_currency,
+        "date_pattern": sql_date_pattern(),  # the reasons' dates and amounts read like the pages
     }
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '256MB'")
@@ -248,7 +248,11 @@ def propose(run: ChasingRun, *, customer_ids: list[int] | None = None) -> dict[s
         # The plan's cost (a disabled nested loop counts as huge) would have PostgreSQL compile it to machine
         # code first: seconds of compiling for one run of a statement.
         cursor.execute("SET LOCAL jit = off")
-        cursor.execute(PROPOSAL.format(**T), params)
+        money = {
+            "overdue_money": sql_money("COALESCE(overdue.overdue_lcy, 0)", "lcy"),
+            "minimum_money": sql_money("p.minimum_overdue_lcy", "lcy"),
+        }
+        cursor.execute(PROPOSAL.format(**T, **money), params)
         items = cursor.rowcount
         cursor.execute(
             f"""SELECT COUNT(*), COUNT(*) FILTER (WHERE status = 'proposed'), COUNT(*) FILTER (WHERE status = 'skipped')

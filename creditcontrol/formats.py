@@ -119,6 +119,27 @@ def _in_tenant_zone(value: datetime.datetime) -> datetime.datetime:
     return value.astimezone(zoneinfo.ZoneInfo(tenant.time_zone))
 
 
+# Django's date format characters and PostgreSQL's `to_char` patterns for the same parts.
+_SQL_DATE_PARTS = {"d": "DD", "j": "FMDD", "m": "MM", "n": "FMMM", "Y": "YYYY", "y": "YY"}
+
+
+def sql_date_pattern(language: str | None = None) -> str:
+    """The tenant's short date format as a `to_char` pattern (`DD/MM/YYYY`, `DD.MM.YYYY`), for text written
+    by SQL (a reason stored with a row) that must read like the pages' dates."""
+    form = get_format("SHORT_DATE_FORMAT", language or current_language())
+    return "".join(_SQL_DATE_PARTS.get(char, f'"{char}"' if char.isalpha() else char) for char in form)
+
+
+def sql_money(expression: str, currency_param: str, language: str | None = None) -> str:
+    """An SQL expression writing the amount `expression` as `money_text` does (`1.234,56 GBP`), with the
+    currency from the named query parameter."""
+    decimal_sep, thousand_sep = _separators(language or current_language())
+    return (
+        f"translate(to_char({expression}, 'FM999,999,999,999,990.00'), ',.', "
+        f"'{thousand_sep.replace(chr(39), '')}{decimal_sep}') || ' ' || %({currency_param})s"
+    )
+
+
 def amount_example(language: str | None = None) -> str:
     return number_text(Decimal("1234.56"), 2, language=language)
 

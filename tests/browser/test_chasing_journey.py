@@ -180,7 +180,7 @@ def test_a_two_level_policy_a_reviewed_run_and_a_paused_group(page, ledger, make
     page.click("#run-start button:has-text('Start a run')")
     page.wait_for_selector("#run[data-status='finished']")
     assert page.locator("#left-out-table tr[data-customer='C003'] .reason").inner_text() == (
-        f"Group EXP paused until {until.isoformat()}: Export audit."
+        f"Group EXP paused until {until.strftime('%d/%m/%Y')}: Export audit."
     )
     _shot(page, "10_left_out")
     with tenant_context(customers["C001"].tenant):

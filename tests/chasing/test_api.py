@@ -115,11 +115,11 @@ def test_the_proposal_lists_each_reminder_with_its_items(chasing, manager, start
     ]
     skipped = manager.get(f"{API}/runs/{started['id']}/reminders/", {"status": "skipped"}).json()
     assert [(r["customer_code"], r["channel"], r["reason"]) for r in skipped["results"]][:6] == [
-        ("C003", "", "Every item due for a reminder is left out: Promised for 2026-06-20"),
-        ("C004", "", "Paused until 2026-06-15: On holiday."),
-        ("C005", "", "Group EXP paused until 2026-06-30."),
+        ("C003", "", "Every item due for a reminder is left out: Promised for 20/06/2026"),
+        ("C004", "", "Paused until 15/06/2026: On holiday."),
+        ("C005", "", "Group EXP paused until 30/06/2026."),
         ("C006", "", "Overdue 20.00 GBP is below the minimum of 50.00 GBP."),
-        ("C007", "", "Contacted on 2026-06-05, fewer than 7 days ago."),
+        ("C007", "", "Contacted on 05/06/2026, fewer than 7 days ago."),
         ("C009", "", "No e-mail address and no postal address for a letter."),
     ]
     assert [r["customer_code"] for r in skipped["results"]][6:] == ["C010", "C011"]

@@ -60,8 +60,8 @@ def test_a_pause_lasts_up_to_its_day_and_ends_by_itself(chasing, clock):
     assert paused == 2
     clock("2026-06-10")
     assert proposal(chasing, "2026-06-10", "C001", "C002") == {
-        "C001": ("skipped", 1, "Standard", "Paused until 2026-06-10: Away."),
-        "C002": ("skipped", 1, "Standard", "Paused until 2026-06-10: Away."),
+        "C001": ("skipped", 1, "Standard", "Paused until 10/06/2026: Away."),
+        "C002": ("skipped", 1, "Standard", "Paused until 10/06/2026: Away."),
     }
     clock("2026-06-11")  # nobody resumed them: the day after, they are chased
     assert proposal(chasing, "2026-06-11", "C001", "C002") == {
@@ -85,9 +85,9 @@ def test_a_groups_pause(chasing, clock):
         group_chasing_set(group=key, policy=None, paused_until=D("2026-06-11"), reason="Trade fair")
     clock("2026-06-11")
     assert proposal(chasing, "2026-06-11", "C001", "C002", "C008") == {
-        "C001": ("skipped", 1, "Standard", "Group KEY paused until 2026-06-11: Trade fair."),
+        "C001": ("skipped", 1, "Standard", "Group KEY paused until 11/06/2026: Trade fair."),
         "C002": ("proposed", 1, "Standard", ""),
-        "C008": ("skipped", 1, "Standard", "Group KEY paused until 2026-06-11: Trade fair."),
+        "C008": ("skipped", 1, "Standard", "Group KEY paused until 11/06/2026: Trade fair."),
     }
     clock("2026-06-12")
     assert proposal(chasing, "2026-06-12", "C001", "C008") == {
@@ -113,7 +113,7 @@ def test_a_pause_in_the_past_is_refused_and_changes_nothing(chasing, clock):
         customers_pause(
             customers=Customer.objects.filter(code="C001"), until=D("2026-06-10")
         )  # today will do
-    assert proposal(chasing, "2026-06-10", "C005")["C005"][3] == "Group EXP paused until 2026-06-30."
+    assert proposal(chasing, "2026-06-10", "C005")["C005"][3] == "Group EXP paused until 30/06/2026."
 
 
 def test_an_excluded_customer_is_never_chased_until_included_again(chasing, clock):

@@ -36,11 +36,11 @@ def test_who_gets_which_level_and_who_is_left_out_and_why(chasing):
     assert reminders == {
         "C001": ("proposed", 1, "email", ""),
         "C002": ("proposed", 1, "email", ""),
-        "C003": ("skipped", None, "", "Every item due for a reminder is left out: Promised for 2026-06-20"),
-        "C004": ("skipped", 1, "", "Paused until 2026-06-15: On holiday."),
-        "C005": ("skipped", 1, "", "Group EXP paused until 2026-06-30."),
+        "C003": ("skipped", None, "", "Every item due for a reminder is left out: Promised for 20/06/2026"),
+        "C004": ("skipped", 1, "", "Paused until 15/06/2026: On holiday."),
+        "C005": ("skipped", 1, "", "Group EXP paused until 30/06/2026."),
         "C006": ("skipped", 1, "", "Overdue 20.00 GBP is below the minimum of 50.00 GBP."),
-        "C007": ("skipped", 1, "", "Contacted on 2026-06-05, fewer than 7 days ago."),
+        "C007": ("skipped", 1, "", "Contacted on 05/06/2026, fewer than 7 days ago."),
         "C008": ("proposed", 1, "letter", "No address for email: sent as a letter."),
         "C009": ("skipped", 1, "", "No e-mail address and no postal address for a letter."),
         "C010": (
@@ -56,7 +56,7 @@ def test_who_gets_which_level_and_who_is_left_out_and_why(chasing):
         ("C001", "INV-A1"): (1, 0, 9, Decimal("500.00"), ""),
         ("C002", "INV-B1"): (1, 0, 40, Decimal("300.00"), ""),
         ("C002", "INV-B2"): (None, 0, 5, Decimal("200.00"), "Status QRY: not chased"),
-        ("C003", "INV-C1"): (None, 0, 21, Decimal("400.00"), "Promised for 2026-06-20"),
+        ("C003", "INV-C1"): (None, 0, 21, Decimal("400.00"), "Promised for 20/06/2026"),
         **{
             (f"C00{n}" if n < 10 else f"C0{n}", f"INV-{letter}1"): (1, 0, 21, Decimal("100.00"), "")
             for n, letter in ((4, "D"), (5, "E"), (7, "G"), (8, "H"), (9, "I"), (10, "J"), (11, "K"))
@@ -73,7 +73,7 @@ def lines_fed_day(chasing):
         fed_at = LedgerFeed.objects.get(branch__code="NTH").fed_at
     import zoneinfo
 
-    return fed_at.astimezone(zoneinfo.ZoneInfo(chasing.tenant.time_zone)).date().isoformat()
+    return fed_at.astimezone(zoneinfo.ZoneInfo(chasing.tenant.time_zone)).date().strftime("%d/%m/%Y")
 
 
 def test_the_promise_holds_until_its_date_plus_the_grace_days(chasing):
@@ -91,3 +91,17 @@ def test_the_promise_holds_until_its_date_plus_the_grace_days(chasing):
     )
     assert reminders == {"C003": ("proposed", 1, "email", "")}  # 34 days, but one level a run
     assert lines[("C003", "INV-C1")] == (1, 0, 34, Decimal("400.00"), "")
+
+
+def test_the_reasons_read_in_the_tenants_formats(chasing):
+    """A German tenant: the reasons' dates and amounts as its pages write them."""
+    chasing.tenant.language = "de-de"
+    chasing.tenant.save()
+    with tenant_context(chasing.tenant):
+        chasing.policy.minimum_overdue_lcy = Decimal("1234.50")
+        chasing.policy.save()
+    _run, reminders, _lines = proposal(
+        chasing.tenant, customer_ids=[chasing.customers[4].pk, chasing.customers[6].pk]
+    )
+    assert reminders["C004"][3] == "Paused until 15.06.2026: On holiday."
+    assert reminders["C006"][3] == "Overdue 20,00 GBP is below the minimum of 1.234,50 GBP."
