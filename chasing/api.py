@@ -215,6 +215,70 @@ class SetupView(TenantAPIMixin, APIView):
         return Response(SetupSerializer(services.setup_update(**form.validated_data)).data)
 
 
+class GroupChasingSerializer(serializers.Serializer):
+    group = serializers.IntegerField(source="pk", read_only=True)
+    code = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    policy = TenantRelatedField(lambda: ChasingPolicy.objects.all(), required=False, allow_null=True)
+    paused_until = BoundedDateField(required=False, allow_null=True)
+    pause_reason = serializers.CharField(required=False, allow_blank=True, max_length=250)
+
+
+def _group_state(group: CustomerGroup, chasing: GroupChasing | None) -> dict:
+    return {
+        "pk": group.pk,
+        "code": group.code,
+        "name": group.name,
+        "policy": chasing.policy if chasing else None,
+        "paused_until": chasing.paused_until if chasing else None,
+        "pause_reason": chasing.pause_reason if chasing else "",
+    }
+
+
+class GroupChasingListView(TenantAPIMixin, APIView):
+    """Each customer group's policy (none: the default) and pause."""
+
+    pagination_class = None
+
+    @extend_schema(responses=GroupChasingSerializer(many=True))
+    def get(self, request):
+        chasing = {row.group_id: row for row in GroupChasing.objects.select_related("policy")}
+        groups = CustomerGroup.objects.order_by("code")
+        return Response(
+            GroupChasingSerializer([_group_state(g, chasing.get(g.pk)) for g in groups], many=True).data
+        )
+
+
+class GroupChasingView(TenantAPIMixin, APIView):
+    """A customer group's policy and pause: PUT the whole of it (a manager's, like a group's pause)."""
+
+    write_role = Role.MANAGER
+
+    def _group(self, pk) -> CustomerGroup:
+        return get_object_or_404(CustomerGroup.objects.all(), pk=pk)
+
+    @extend_schema(responses=GroupChasingSerializer)
+    def get(self, request, pk):
+        group = self._group(pk)
+        return Response(
+            GroupChasingSerializer(_group_state(group, GroupChasing.objects.filter(group=group).first())).data
+        )
+
+    @extend_schema(request=GroupChasingSerializer, responses=GroupChasingSerializer)
+    def put(self, request, pk):
+        group = self._group(pk)
+        form = GroupChasingSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        row = services.group_chasing_set(
+            group=group,
+            policy=data.get("policy"),
+            paused_until=data.get("paused_until"),
+            reason=data.get("pause_reason", ""),
+        )
+        return Response(GroupChasingSerializer(_group_state(group, row)).data)
+
+
 # --- runs and their reminders ------------------------------------------------------------------------------
 
 

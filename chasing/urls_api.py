@@ -18,6 +18,8 @@ urlpatterns = [
         name="chasing-policy-level",
     ),
     path("chasing/setup/", api.SetupView.as_view(), name="chasing-setup-api"),
+    path("chasing/groups/", api.GroupChasingListView.as_view(), name="chasing-groups-api"),
+    path("chasing/groups/<int:pk>/", api.GroupChasingView.as_view(), name="chasing-group-api"),
     path("chasing/pause/", api.PauseView.as_view(), name="chasing-pause-api"),
     path("chasing/resume/", api.ResumeView.as_view(), name="chasing-resume-api"),
     path("customers/<int:pk>/chasing/", api.CustomerChasingView.as_view(), name="customer-chasing-api"),

@@ -213,6 +213,8 @@ TENANT_ROUTES: dict[str, tuple[str, str | None]] = {
     "chasing-pause-api": ("post", None),
     "chasing-resume-api": ("post", None),
     "customer-chasing-api": ("get", "customer"),
+    "chasing-groups-api": ("get", None),
+    "chasing-group-api": ("get", "group"),
 }
 
 # Path parameters that are not an object's id.

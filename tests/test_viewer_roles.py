@@ -74,6 +74,7 @@ CHASING_WRITES = [
     ("post", "chasing/runs/"),
     ("patch", "chasing/reminders/1/"),
     ("put", "customers/1/chasing/"),
+    ("put", "chasing/groups/1/"),
     ("post", "ledger/feed/"),
 ]
 

@@ -585,3 +585,52 @@ def test_pause_and_resume_customers_or_a_group(chasing, manager, make_member, ap
     ]:
         response = manager.post(f"{API}/pause/", body, format="json")
         assert (response.status_code, response.json()) == (400, answer), body
+
+
+def test_a_groups_policy_and_pause(chasing, manager, make_member, api_for, tenant_b):
+    """Group EXP of conftest.py is paused until 2026-06-30: read, then given another policy and resumed; a
+    controller may read but not change it; another tenant's policy and a pause in the past are refused."""
+    with tenant_context(chasing.tenant):
+        group_id = chasing.customers[5].group_id
+        gentle = ChasingPolicy.objects.create(name="Gentle")
+    listed = manager.get(f"{API}/groups/").json()
+    assert listed == [
+        {
+            "group": group_id,
+            "code": "EXP",
+            "name": "Export",
+            "policy": None,
+            "paused_until": "2026-06-30",
+            "pause_reason": "",
+        }
+    ]
+    changed = manager.put(
+        f"{API}/groups/{group_id}/", {"policy": gentle.pk, "paused_until": None}, format="json"
+    )
+    assert (changed.status_code, changed.json()) == (
+        200,
+        {
+            "group": group_id,
+            "code": "EXP",
+            "name": "Export",
+            "policy": gentle.pk,
+            "paused_until": None,
+            "pause_reason": "",
+        },
+    )
+    controller = api_for(make_member(chasing.tenant, Role.CONTROLLER, username="cleo"))
+    assert controller.get(f"{API}/groups/{group_id}/").json()["policy"] == gentle.pk
+    assert (controller.put(f"{API}/groups/{group_id}/", {}, format="json").status_code) == 403
+    with tenant_context(tenant_b):
+        theirs = ChasingPolicy.objects.create(name="Beta")
+    refused = manager.put(f"{API}/groups/{group_id}/", {"policy": theirs.pk}, format="json")
+    assert (refused.status_code, refused.json()) == (
+        400,
+        {"policy": [f'Invalid pk "{theirs.pk}" - object does not exist.']},
+    )
+    past = manager.put(f"{API}/groups/{group_id}/", {"paused_until": "2020-01-01"}, format="json")
+    assert (past.status_code, past.json()["errors"]) == (
+        400,
+        {"paused_until": ["The pause must last until today or a later day."]},
+    )
+    assert manager.get(f"{API}/groups/999999/").status_code == 404

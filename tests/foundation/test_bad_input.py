@@ -928,6 +928,11 @@ BASES = {
         "json",
     ),
     ("chasing-resume-api", "post"): (None, lambda a: {"customers": [a.customer.pk]}, "json"),
+    ("chasing-group-api", "put"): (
+        "group",
+        lambda a: {"policy": a.chasing_policy.pk, "paused_until": "2099-01-01", "pause_reason": "Trade fair"},
+        "json",
+    ),
     ("customer-chasing-api", "put"): (
         "customer",
         lambda a: {
