@@ -122,6 +122,7 @@ def test_the_import_formats_page(page, book):
         "Customers · key code",
         "Ledger entries · key external_id",
         "Applications · key external_id",
+        "The ERP's PDFs (ZIP) · key document_no",
     ]
     with page.expect_download() as download:
         page.click("#format-entries a[download]")
