@@ -192,8 +192,9 @@ reminder AS (
     SELECT %(tenant)s, %(run)s, k.customer_id, k.currency_code, k.policy_id, k.level,
            CASE WHEN k.reason IS NULL THEN k.channel ELSE '' END,
            CASE WHEN k.reason IS NULL THEN 'proposed' ELSE 'skipped' END,
-           COALESCE(k.reason, CASE WHEN k.channel <> k.level_channel
-                                   THEN 'No address for ' || k.level_channel || ': sent as a letter.' ELSE '' END),
+           left(COALESCE(k.reason, CASE WHEN k.channel <> k.level_channel
+                                        THEN 'No address for ' || k.level_channel || ': sent as a letter.'
+                                        ELSE '' END), 300),
            k.overdue_lcy, '', '', lv.fee_lcy
       FROM candidate k
       LEFT JOIN {level} lv ON lv.policy_id = k.policy_id AND lv.number = k.level

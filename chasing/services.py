@@ -4,10 +4,11 @@ each released reminder into a message (one customer per transaction, by Celery w
 """
 
 import datetime
+import logging
 import time
 import zoneinfo
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -46,6 +47,8 @@ from .models import (
     ReminderStatus,
     RunStatus,
 )
+
+logger = logging.getLogger(__name__)
 
 # --- setup ---------------------------------------------------------------------------------------------
 
@@ -287,6 +290,9 @@ def _open_run_error(run: ChasingRun | None) -> DomainError:
     )
 
 
+LOOK_BACK = datetime.timedelta(days=3660)
+
+
 def run_start(
     *, user=None, as_of: datetime.date | None = None, customer_ids: list[int] | None = None, scheduled=False
 ) -> ChasingRun:
@@ -296,6 +302,9 @@ def run_start(
     as_of = as_of or today
     if as_of > today:
         message = "A run cannot look ahead of today."
+        raise DomainError(message, details={"as_of": [message]})
+    if as_of < today - LOOK_BACK:
+        message = "A run looks back at most ten years."
         raise DomainError(message, details={"as_of": [message]})
     if customer_ids is not None and not customer_ids:
         message = "The filter selects no customer."
@@ -409,8 +418,10 @@ def reminder_edit(*, reminder: Reminder, subject: str, body: str) -> Reminder:
 @transaction.atomic
 def run_close(*, run: ChasingRun, user=None) -> ChasingRun:
     """Close a run under review: what is still proposed is dropped."""
+    # A run still proposing is closed once its proposal is made (the lock waits for it), or at once when
+    # no worker is making it (its task was lost).
     run = ChasingRun.objects.select_for_update().get(pk=run.pk)
-    if run.status not in (RunStatus.PROPOSED, RunStatus.SENDING):
+    if run.status not in OPEN_RUN:
         raise DomainError(f"Run {run.pk} is {run.get_status_display().lower()}.")
     with scope.unscoped():  # every controller's proposals, not only the closer's
         Reminder.objects.filter(run=run, status=ReminderStatus.PROPOSED).update(
@@ -421,6 +432,13 @@ def run_close(*, run: ChasingRun, user=None) -> ChasingRun:
         )
     _settle_run(run)
     return run
+
+
+def run_fail(run_id: int, reason: str) -> None:
+    """A run whose proposal could not be made: failed, with the reason (no longer open: the next may start)."""
+    ChasingRun.objects.filter(pk=run_id, status=RunStatus.PROPOSING).update(
+        status=RunStatus.FAILED, status_reason=reason[:500], finished_at=timezone.now()
+    )
 
 
 def _settle_run(run: ChasingRun) -> None:
@@ -466,6 +484,13 @@ def run_send(run_id: int, *, limit: int | None = None) -> bool:
                     _reminder_send(run, reminder)
             except DomainError as error:
                 reminder.status, reminder.reason = ReminderStatus.FAILED, error.message[:300]
+                reminder.save(update_fields=["status", "reason"])
+            except DatabaseError:
+                raise  # the connection: the task tries again where it stopped
+            except Exception as error:  # the PDF, a template: this customer's, not the run's to carry
+                logger.exception("Reminder %s of run %s could not be made", reminder.pk, run.pk)
+                reminder.status = ReminderStatus.FAILED
+                reminder.reason = f"The reminder could not be made: {error}"[:300]
                 reminder.save(update_fields=["status", "reason"])
     else:
         return True
@@ -530,13 +555,15 @@ def reminder_draft(*, reminder: Reminder, lines: list[ReminderLine] | None = Non
     edited on review) filled for the customer as of its run's day, with the items it lists (those still
     open). Returns the draft and the level; raises DomainError when it cannot be made."""
     customer, run = reminder.customer, reminder.run
-    level = ChasingLevel.objects.filter(policy_id=reminder.policy_id, number=reminder.level).first()
-    if level is None:
-        raise DomainError(f"Level {reminder.level} of the policy no longer exists.")
     if lines is None:
         lines = list(reminder.lines.filter(level__isnull=False, entry__is_open=True).select_related("entry"))
     if not lines:
         raise DomainError("Nothing left to chase: the items were settled after the proposal.")
+    # The level of the worst item still open: an item paid since the proposal no longer raises it.
+    number = max(line.level for line in lines)
+    level = ChasingLevel.objects.filter(policy_id=reminder.policy_id, number=number).first()
+    if level is None:
+        raise DomainError(f"Level {number} of the policy no longer exists.")
     template = template_for(
         purpose=Purpose.REMINDER,
         channel=reminder.channel,
@@ -600,8 +627,8 @@ def _reminder_send(run: ChasingRun, reminder: Reminder) -> None:
         )
     if level.hold_documents and not customer.hold_all:
         customer_update(customer=customer, hold_all=True, reason=f"Chasing: {level.name} (run {run.pk})")
-    reminder.status, reminder.message = ReminderStatus.SENT, message
-    reminder.save(update_fields=["status", "message"])
+    reminder.status, reminder.message, reminder.level = ReminderStatus.SENT, message, level.number
+    reminder.save(update_fields=["status", "message", "level"])
 
 
 def _levels_record(reminder: Reminder, lines: list[ReminderLine], as_of: datetime.date) -> None:

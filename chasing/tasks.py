@@ -16,6 +16,9 @@ def propose_run(self, tenant_id: int, run_id: int) -> int:
         try:
             run = services.run_propose(run_id)
         except Exception as error:  # a lost connection: the proposal is one transaction, made again
+            if self.request.retries >= self.max_retries:
+                services.run_fail(run_id, f"The proposal could not be made: {error}")
+                raise
             raise self.retry(exc=error) from error
     return run.proposed
 

@@ -40,7 +40,7 @@ def parse(header: str | None) -> tuple[int, list[str]]:
     timestamp, signatures = None, []
     for part in header.split(","):
         key, _, value = part.strip().partition("=")
-        if key == "t" and value.isdigit():
+        if key == "t" and value.isascii() and value.isdigit() and len(value) <= 12:  # unix seconds
             timestamp = int(value)
         elif key == "v1" and value:
             signatures.append(value.strip().lower())

@@ -217,3 +217,97 @@ def test_overdue_in_lcy_nets_credits(one):
         assert list(Reminder.objects.filter(run=run).values_list("status", "overdue_lcy", "reason")) == [
             ("skipped", Decimal("0.50"), "Overdue 0.50 GBP is below the minimum of 1.00 GBP.")
         ]
+
+
+def test_an_item_paid_after_the_proposal_no_longer_sets_the_level(one):
+    """INV-1 had reached level 2 and is due a final notice (level 3); INV-9 is due its first reminder. The
+    proposal is at level 3; INV-1 is paid before release: the reminder goes at level 1, with no to-do and
+    no hold (level 3's)."""
+    from ledger.services import entries_apply
+
+    tenant, customer, invoice = one
+    with tenant_context(tenant):
+        EntryChasing.objects.create(entry=invoice, level=2, repeats=0, reminded_on=D("2026-06-20"))
+        factories.invoice(customer, "INV-9", "2026-06-01", "50.00")  # due 07-01: 4 days on 07-05
+        run = run_propose(run_start(as_of=D("2026-07-05")).pk)
+        reminder = Reminder.objects.get(run=run)
+        assert reminder.level == 3
+        payment = factories.payment(customer, "PAY-1", "2026-07-04", "600.00")
+        entries_apply(applying_entry_id=payment.pk, applied_entry_id=invoice.pk, posting_date=D("2026-07-04"))
+        reminders_release(run=run)
+        run_send(run.pk)
+        reminder.refresh_from_db()
+        customer.refresh_from_db()
+        assert (reminder.status, reminder.level, reminder.message.subject) == (
+            "sent",
+            1,
+            "Friendly reminder: account C100",
+        )
+        assert (ToDo.objects.count(), customer.hold_all) == (0, False)
+
+
+def test_a_reminder_that_cannot_be_made_fails_alone(one, monkeypatch):
+    """Making one customer's PDF breaks (not a refusal the product knows): that reminder fails with the
+    reason, the others are sent, and the run finishes."""
+    from messaging import documents
+
+    tenant, customer, _invoice = one
+    with tenant_context(tenant):
+        other = factories.customer(code="C200", name="Vale Vans", email="ap@vale.example")
+        factories.invoice(other, "V-1", "2026-05-02", "90.00")
+        run = run_propose(run_start(as_of=D("2026-06-10")).pk)
+        reminders_release(run=run)
+        real = documents.statement_pdf
+
+        def breaks_for_c100(statement):
+            if statement.customer.code == "C100":
+                raise RuntimeError("the renderer ran out of fonts")
+            return real(statement)
+
+        monkeypatch.setattr(documents, "statement_pdf", breaks_for_c100)
+        run_send(run.pk)
+        run.refresh_from_db()
+        result = dict(Reminder.objects.filter(run=run).values_list("customer__code", "status"))
+        assert result == {"C100": "failed", "C200": "sent"}
+        assert Reminder.objects.get(run=run, customer=customer).reason == (
+            "The reminder could not be made: the renderer ran out of fonts"
+        )
+        assert run.status == RunStatus.FINISHED
+
+
+def test_a_run_whose_proposal_never_came_can_be_closed_or_is_failed(one):
+    """A run still proposing (its task lost) is closed by a manager; one whose proposal failed is failed:
+    either way the next run may start. A run looks back at most ten years."""
+    from chasing.services import run_fail
+
+    tenant, _customer, _invoice = one
+    with tenant_context(tenant):
+        lost = run_start(as_of=D("2026-06-10"))  # no worker here: it stays proposing
+        run_close(run=lost)
+        lost.refresh_from_db()
+        assert lost.status == RunStatus.FINISHED
+        broken = run_start(as_of=D("2026-06-10"))
+        run_fail(broken.pk, "The proposal could not be made: lost connection")
+        broken.refresh_from_db()
+        assert (broken.status, broken.status_reason) == (
+            RunStatus.FAILED,
+            "The proposal could not be made: lost connection",
+        )
+        assert run_start(as_of=D("2026-06-10")).status == RunStatus.PROPOSING
+        with pytest.raises(DomainError, match="A run looks back at most ten years."):
+            run_start(as_of=D("2010-01-01"))
+
+
+def test_a_long_reason_is_cut_to_its_column(one):
+    from chasing.models import GroupChasing
+    from customers.models import CustomerGroup
+
+    tenant, customer, _invoice = one
+    with tenant_context(tenant):
+        group = CustomerGroup.objects.create(code="G" * 20, name="Long")
+        customer.group = group
+        customer.save()
+        GroupChasing.objects.create(group=group, paused_until=D("2026-06-30"), pause_reason="x" * 250)
+        run = run_propose(run_start(as_of=D("2026-06-10")).pk)
+        reason = Reminder.objects.get(run=run).reason
+        assert (len(reason), reason[:50]) == (300, f"Group {'G' * 20} paused until 30/06/2026: xxx")
