@@ -1,6 +1,7 @@
 """Celery tasks of chasing: a run's proposal, the making of its released reminders, and the schedule."""
 
 import datetime
+import logging
 
 from celery import shared_task
 
@@ -8,6 +9,8 @@ from creditcontrol.models import Tenant
 from creditcontrol.tenancy import tenant_context
 
 from . import services
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=30, acks_late=True)
@@ -42,6 +45,9 @@ def start_scheduled_runs(now: str | None = None) -> int:
     moment = datetime.datetime.fromisoformat(now) if now else None
     started = 0
     for tenant in Tenant.objects.all():
-        with tenant_context(tenant):
-            started += services.run_if_scheduled(now=moment) is not None
+        try:
+            with tenant_context(tenant):
+                started += services.run_if_scheduled(now=moment) is not None
+        except Exception:  # one tenant's trouble does not keep the others' runs from starting
+            logger.exception("The scheduled chasing run of tenant %s could not start", tenant.slug)
     return started
