@@ -276,6 +276,7 @@ CONTROLLER_SCOPE: dict[str, str] = {
     "chasing-run-drop": "refused",
     "chasing-run-close": "role",  # a manager's: it drops every controller's proposals
     "chasing-pause-api": "refused",
+    "chasing-group-api": "shared",  # a customer group is the tenant's setup
     "chasing-resume-api": "refused",
     # chasing: a run is every member's (its reminders are scoped: tests/chasing/test_pages.py); a start for
     # every customer names none; the review and the credit list's action name reminders or customers
