@@ -30,7 +30,7 @@ from creditcontrol.tenancy import current_tenant
 from customers.models import Contact, Customer, CustomerGroup
 from interactions.models import Interaction, Promise, PromiseEntry, StatusCode
 from ledger.models import LedgerEntry, LedgerFeed
-from messaging.models import Message
+from messaging.models import Message, MessageTemplate
 
 from .models import (
     ChasingLevel,
@@ -55,6 +55,7 @@ T = {
     "promise_entry": PromiseEntry._meta.db_table,
     "interaction": Interaction._meta.db_table,
     "message": Message._meta.db_table,
+    "template": MessageTemplate._meta.db_table,
     "policy": ChasingPolicy._meta.db_table,
     "level": ChasingLevel._meta.db_table,
     "group_chasing": GroupChasing._meta.db_table,
@@ -172,6 +173,14 @@ candidate AS MATERIALIZED (
                                                            ELSE FALSE END) THEN
                   CASE lv.channel WHEN 'email' THEN 'No e-mail address' WHEN 'sms' THEN 'No phone number'
                        ELSE 'No postal address' END || ' and no postal address for a letter.'
+             WHEN lv.channel <> 'letter' AND NOT (CASE lv.channel WHEN 'email' THEN c.email <> '' OR COALESCE(r.email, FALSE)
+                                                                 WHEN 'sms' THEN c.phone <> '' OR COALESCE(r.sms, FALSE)
+                                                                 ELSE FALSE END)
+                  AND NOT EXISTS (SELECT 1 FROM {template} t
+                                   WHERE t.tenant_id = %(tenant)s AND t.purpose = 'reminder'
+                                     AND t.channel = 'letter' AND t.name = lv.template_name) THEN
+                  CASE lv.channel WHEN 'email' THEN 'No e-mail address' ELSE 'No phone number' END
+                  || ', and no letter template named "' || lv.template_name || '" to write instead.'
            END AS reason
       FROM due
       JOIN {customer} c ON c.id = due.customer_id

@@ -105,3 +105,22 @@ def test_the_reasons_read_in_the_tenants_formats(chasing):
     )
     assert reminders["C004"][3] == "Paused until 15.06.2026: On holiday."
     assert reminders["C006"][3] == "Overdue 20,00 GBP is below the minimum of 1.234,50 GBP."
+
+
+def test_no_address_for_the_channel_and_no_letter_template_is_left_out(chasing):
+    """C008 has no e-mail address: it would get a letter, but the level's letter template is gone."""
+    from messaging.models import MessageTemplate
+
+    with tenant_context(chasing.tenant):
+        MessageTemplate.objects.filter(
+            purpose="reminder", channel="letter", name="Friendly reminder"
+        ).delete()
+    _run, reminders, _lines = proposal(chasing.tenant, customer_ids=[chasing.customers[8].pk])
+    assert reminders == {
+        "C008": (
+            "skipped",
+            1,
+            "",
+            'No e-mail address, and no letter template named "Friendly reminder" to write instead.',
+        )
+    }
