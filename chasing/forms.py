@@ -6,6 +6,7 @@ from django import forms
 from messaging.models import Channel
 
 from .models import ChasingPolicy
+from .services import LEVEL_FIELDS, POLICY_FIELDS
 
 WEEKDAYS = [
     (1, "Mon"),
@@ -47,16 +48,7 @@ class PolicyForm(forms.Form):
     attach_statement = forms.BooleanField(required=False, label="Attach the statement (PDF)")
     is_active = forms.BooleanField(required=False, label="Active")
 
-    FIELDS = (
-        "name",
-        "is_default",
-        "minimum_overdue_lcy",
-        "contact_gap_days",
-        "repeat_last_times",
-        "repeat_after_days",
-        "attach_statement",
-        "is_active",
-    )
+    FIELDS = POLICY_FIELDS
 
 
 class LevelForm(forms.Form):
@@ -71,16 +63,7 @@ class LevelForm(forms.Form):
     fee_lcy = forms.DecimalField(required=False, label="Fee", min_value=0, **MONEY)
     sends_automatically = forms.BooleanField(required=False, label="Sends automatically")
 
-    FIELDS = (
-        "name",
-        "days",
-        "channel",
-        "template_name",
-        "todo_description",
-        "hold_documents",
-        "fee_lcy",
-        "sends_automatically",
-    )
+    FIELDS = LEVEL_FIELDS
 
     def __init__(self, *args, template_names=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -109,7 +109,7 @@ def _policy_problems(policy: ChasingPolicy) -> dict:
     return errors
 
 
-POLICY_FIELDS = {
+POLICY_FIELDS = (
     "name",
     "is_default",
     "minimum_overdue_lcy",
@@ -118,12 +118,12 @@ POLICY_FIELDS = {
     "repeat_after_days",
     "attach_statement",
     "is_active",
-}
+)
 
 
 @transaction.atomic
 def policy_save(*, policy: ChasingPolicy | None = None, **fields) -> ChasingPolicy:
-    unknown = set(fields) - POLICY_FIELDS
+    unknown = set(fields) - set(POLICY_FIELDS)
     if unknown:
         raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}.")
     policy = policy or ChasingPolicy()
@@ -156,7 +156,7 @@ def policy_delete(*, policy: ChasingPolicy) -> None:
     policy.delete()
 
 
-LEVEL_FIELDS = {
+LEVEL_FIELDS = (
     "name",
     "days",
     "channel",
@@ -165,7 +165,7 @@ LEVEL_FIELDS = {
     "hold_documents",
     "fee_lcy",
     "sends_automatically",
-}
+)
 
 
 def _level_problems(level: ChasingLevel) -> dict:
@@ -195,7 +195,7 @@ def _level_problems(level: ChasingLevel) -> dict:
 @transaction.atomic
 def level_save(*, policy: ChasingPolicy, level: ChasingLevel | None = None, **fields) -> ChasingLevel:
     """Change a level, or add one after the policy's last."""
-    unknown = set(fields) - LEVEL_FIELDS
+    unknown = set(fields) - set(LEVEL_FIELDS)
     if unknown:
         raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}.")
     if level is None:
